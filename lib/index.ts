@@ -1,0 +1,129 @@
+import fastifyMongodb from '@fastify/mongodb'
+import fastifyRedis from '@fastify/redis'
+import type { FastifyInstance, FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import type { MongoClient } from 'mongodb'
+import { Admin } from './admin.js'
+import { Grants, type AccessInfo } from './grant.js'
+import { configFromEnv, resolveOptions, type ResolvedOptions, type SentinelOptions } from './options.js'
+import { Passwords } from './passwords.js'
+import { tokenRoutes } from './routes/token.js'
+import { MemoryStore } from './store/memory.js'
+import { MongoStore } from './store/mongo.js'
+import type { Store } from './store/types.js'
+import { createVerify } from './verify.js'
+
+export interface SentinelDecorator {
+  /** preHandler: admits a request that carries a live access token (RFC 6750) and sets request.oauth. */
+  verify: preHandlerAsyncHookHandler
+  /** The store in use (MongoStore, MemoryStore or yours). */
+  store: Store
+  /** Users and clients: create, delete, set passwords, revoke sessions. */
+  admin: Admin
+  /** Which backends the plugin ended up on. */
+  backends: { store: 'mongodb' | 'memory' | 'custom', mirror: 'redis' | 'none' }
+  /** Resolved options, read-only. */
+  options: Readonly<ResolvedOptions>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sentinel: SentinelDecorator
+  }
+  interface FastifyRequest {
+    /** Set by fastify.sentinel.verify on success. */
+    oauth: AccessInfo | null
+  }
+}
+
+// Connect to a server the host did not register, in an encapsulated child so that no
+// `mongo` / `redis` decorator leaks into the host; the child's onClose closes only that client.
+async function openMongo (fastify: FastifyInstance, url: string): Promise<MongoClient> {
+  let client: MongoClient | undefined
+  await fastify.register(async (child) => {
+    await child.register(fastifyMongodb, { url, forceClose: true })
+    client = child.mongo.client
+  })
+  return client as MongoClient
+}
+
+async function openRedis (fastify: FastifyInstance, url: string): Promise<Redis> {
+  let client: Redis | undefined
+  await fastify.register(async (child) => {
+    // Fail fast while Redis is away, so that verify falls through to the store instead of
+    // queueing behind reconnection attempts.
+    await child.register(fastifyRedis, { url, enableOfflineQueue: false, maxRetriesPerRequest: 1, closeClient: true })
+    client = child.redis
+  })
+  return client as Redis
+}
+
+async function selectStore (fastify: FastifyInstance, options: ResolvedOptions): Promise<{ store: Store, kind: SentinelDecorator['backends']['store'] }> {
+  if (options.store !== null) return { store: options.store, kind: 'custom' }
+  const database = options.mongo?.database ?? 'oauth'
+  let client = options.mongo?.client
+  if (client === undefined && fastify.hasDecorator('mongo')) client = fastify.mongo.client
+  if (client === undefined && options.mongo?.url !== undefined) client = await openMongo(fastify, options.mongo.url)
+  if (client === undefined) return { store: new MemoryStore(), kind: 'memory' }
+  return { store: new MongoStore(client.db(database)), kind: 'mongodb' }
+}
+
+async function selectRedis (fastify: FastifyInstance, options: ResolvedOptions): Promise<Redis | null> {
+  if (options.redis === null) return null
+  if (fastify.hasDecorator('redis')) return fastify.redis
+  if (options.redis.url !== undefined) return openRedis(fastify, options.redis.url)
+  return null
+}
+
+const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fastifySentinel (fastify, opts) {
+  const options = resolveOptions(opts)
+  const { store, kind } = await selectStore(fastify, options)
+  await store.init()
+  const redis = await selectRedis(fastify, options)
+
+  const passwords = new Passwords(options.bcryptCost)
+  const grants = new Grants(store, redis, passwords, {
+    accessTokenTtl: options.accessTokenTtl,
+    refreshTokenTtl: options.refreshTokenTtl,
+    keyPrefix: options.redis?.keyPrefix ?? 'sentinel:',
+    legacyMirror: options.redis?.legacyMirror ?? false
+  }, fastify.log)
+  const verify = createVerify(grants, { realm: options.realm, allowQueryToken: options.allowQueryToken })
+
+  fastify.decorate('sentinel', {
+    verify,
+    store,
+    admin: new Admin(store, grants, passwords),
+    backends: { store: kind, mirror: redis === null ? 'none' : 'redis' },
+    options: Object.freeze(options)
+  })
+  fastify.decorateRequest('oauth', null)
+
+  const tokenUrl = options.tokenUrl
+  if (tokenUrl !== false) {
+    await fastify.register(tokenRoutes, { prefix: options.routePrefix, url: tokenUrl, grants, realm: options.realm, errorUri: options.errorUri })
+  }
+  if (options.managementUrl !== false && options.management === null) {
+    fastify.log.warn('fastify-sentinel: the management page is off; set management.username and management.password (SENTINEL_MANAGEMENT_USERNAME / SENTINEL_MANAGEMENT_PASSWORD) to enable it')
+  }
+
+  if (options.sweepInterval > 0) {
+    // Expired tokens are swept by the plugin itself: FerretDB has no TTL indexes.
+    const timer = setInterval(() => {
+      grants.sweep().catch((err: Error) => fastify.log.warn({ err: { message: err.message } }, 'fastify-sentinel: sweeping expired tokens failed'))
+    }, options.sweepInterval * 1000)
+    timer.unref()
+    fastify.addHook('onClose', async () => { clearInterval(timer) })
+  }
+}
+
+export default fp(fastifySentinel, { fastify: '5.x', name: 'fastify-sentinel' })
+export { fastifySentinel, configFromEnv, resolveOptions }
+export { MemoryStore } from './store/memory.js'
+export { MongoStore } from './store/mongo.js'
+export { OAuthError, DuplicateKeyError, OptionsError } from './errors.js'
+export type { SentinelOptions, ResolvedOptions } from './options.js'
+export type { Store, UserRecord, ClientRecord, TokenRecord } from './store/types.js'
+export type { AccessInfo, TokenResponse } from './grant.js'
+export type { CreateClientInput, CreatedClient } from './admin.js'

@@ -1,0 +1,193 @@
+import type { MongoClient } from 'mongodb'
+import { OptionsError } from './errors.js'
+import type { Store } from './store/types.js'
+
+export interface SentinelOptions {
+  /** Prefix of every route of the provider. Default '/oauth'. */
+  routePrefix?: string
+  /** Token endpoint path under the prefix; false disables it. Default '/token'. */
+  tokenUrl?: string | false
+  /** Management page path under the prefix; false disables it. Default '/management'. */
+  managementUrl?: string | false
+  /** Basic auth credentials of the management routes; without them the routes stay off. */
+  management?: { username?: string, password?: string }
+  /**
+   * MongoDB. Reuses fastify.mongo when the host registered @fastify/mongodb; otherwise connects
+   * to `url`. Without either, the embedded memory store is used.
+   */
+  mongo?: { url?: string, database?: string, client?: MongoClient }
+  /**
+   * Redis token mirror. Reuses fastify.redis when the host registered @fastify/redis; otherwise
+   * connects to `url` (default redis://localhost:6379/0) when this option is given.
+   */
+  redis?: { url?: string, keyPrefix?: string, legacyMirror?: boolean } | boolean
+  /** A Store of your own, instead of MongoDB or memory. */
+  store?: Store
+  /** Access token lifetime in seconds. Default 3600 (flask-sentinel's OAUTH2_PROVIDER_TOKEN_EXPIRES_IN). */
+  accessTokenTtl?: number
+  /** Refresh token lifetime in seconds. Default 14 days. */
+  refreshTokenTtl?: number
+  /** bcrypt cost factor for new and upgraded password hashes. Default 12. */
+  bcryptCost?: number
+  /** realm of WWW-Authenticate challenges. Default 'fastify-sentinel'. */
+  realm?: string
+  /** Accept the access_token query parameter in verify (RFC 6750 section 2.3). Default false. */
+  allowQueryToken?: boolean
+  /** Error page URI: when set, error responses carry error_uri. */
+  errorUri?: string
+  /** How often expired tokens are swept from the store, in seconds; 0 disables. Default 600. */
+  sweepInterval?: number
+}
+
+export interface ResolvedOptions {
+  routePrefix: string
+  tokenUrl: string | false
+  managementUrl: string | false
+  management: { username: string, password: string } | null
+  mongo: { url?: string, database: string, client?: MongoClient } | null
+  redis: { url: string, keyPrefix: string, legacyMirror: boolean } | null
+  store: Store | null
+  accessTokenTtl: number
+  refreshTokenTtl: number
+  bcryptCost: number
+  realm: string
+  allowQueryToken: boolean
+  errorUri: string | null
+  sweepInterval: number
+}
+
+const DEFAULT_REDIS_URL = 'redis://localhost:6379/0'
+
+function fail (message: string): never {
+  throw new OptionsError(`fastify-sentinel: ${message}`)
+}
+
+function path (name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !/^\/[^\s?#]*$/.test(value)) fail(`option ${name} must be a path starting with "/", got ${JSON.stringify(value)}`)
+  return value.length > 1 ? value.replace(/\/+$/, '') : value
+}
+
+function routePath (name: string, value: unknown, fallback: string): string | false {
+  if (value === false) return false
+  return path(name, value, fallback)
+}
+
+function integer (name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`option ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function text (name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length === 0) fail(`option ${name} must be a non-empty string`)
+  return value
+}
+
+function bool (name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') fail(`option ${name} must be a boolean`)
+  return value
+}
+
+function object (name: string, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`option ${name} must be an object`)
+  return value as Record<string, unknown>
+}
+
+/** Validates the options first, each failure naming its option, then builds a fresh object with defaults. */
+export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
+  const routePrefix = path('routePrefix', opts.routePrefix, '/oauth')
+
+  const management = object('management', opts.management)
+  const username = text('management.username', management?.username)
+  const password = text('management.password', management?.password)
+  if ((username === undefined) !== (password === undefined)) fail('options management.username and management.password must be given together')
+
+  const mongo = object('mongo', opts.mongo)
+  const mongoUrl = text('mongo.url', mongo?.url)
+  if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) fail('option mongo.url must be a mongodb:// or mongodb+srv:// URL')
+
+  let redis: ResolvedOptions['redis'] = null
+  if (opts.redis !== undefined && opts.redis !== false) {
+    const r = opts.redis === true ? {} : object('redis', opts.redis) as Record<string, unknown>
+    const url = text('redis.url', r.url) ?? DEFAULT_REDIS_URL
+    if (!/^rediss?:\/\//.test(url)) fail('option redis.url must be a redis:// or rediss:// URL')
+    const keyPrefix = r.keyPrefix === undefined ? 'sentinel:' : r.keyPrefix
+    if (typeof keyPrefix !== 'string') fail('option redis.keyPrefix must be a string')
+    redis = { url, keyPrefix, legacyMirror: bool('redis.legacyMirror', r.legacyMirror, false) }
+  }
+
+  const store = opts.store ?? null
+  if (store !== null && (typeof store !== 'object' || typeof store.findToken !== 'function')) fail('option store must implement the Store interface')
+
+  const errorUri = text('errorUri', opts.errorUri) ?? null
+
+  return {
+    routePrefix: routePrefix === '/' ? '' : routePrefix,
+    tokenUrl: routePath('tokenUrl', opts.tokenUrl, '/token'),
+    managementUrl: routePath('managementUrl', opts.managementUrl, '/management'),
+    management: username !== undefined && password !== undefined ? { username, password } : null,
+    mongo: mongo === undefined
+      ? null
+      : {
+          ...(mongoUrl !== undefined && { url: mongoUrl }),
+          ...(mongo.client !== undefined && { client: mongo.client as MongoClient }),
+          database: text('mongo.database', mongo.database) ?? 'oauth'
+        },
+    redis,
+    store,
+    accessTokenTtl: integer('accessTokenTtl', opts.accessTokenTtl, 3600, 1, 31_536_000),
+    refreshTokenTtl: integer('refreshTokenTtl', opts.refreshTokenTtl, 14 * 86_400, 1, 31_536_000 * 5),
+    bcryptCost: integer('bcryptCost', opts.bcryptCost, 12, 4, 31),
+    realm: text('realm', opts.realm) ?? 'fastify-sentinel',
+    allowQueryToken: bool('allowQueryToken', opts.allowQueryToken, false),
+    errorUri,
+    sweepInterval: integer('sweepInterval', opts.sweepInterval, 600, 0, 86_400)
+  }
+}
+
+function envFalse (value: string): boolean {
+  return /^(false|0|no|off)$/i.test(value)
+}
+
+/**
+ * Maps flask-sentinel's settings names to options, so that a deployment moves over by keeping its
+ * environment. Unset variables leave the defaults.
+ */
+export function configFromEnv (env: Record<string, string | undefined> = process.env): SentinelOptions {
+  const opts: SentinelOptions = {}
+  const get = (name: string): string | undefined => {
+    const value = env[name]
+    return value === undefined || value === '' ? undefined : value
+  }
+  const prefix = get('SENTINEL_ROUTE_PREFIX')
+  if (prefix !== undefined) opts.routePrefix = prefix
+  const tokenUrl = get('SENTINEL_TOKEN_URL')
+  if (tokenUrl !== undefined) opts.tokenUrl = envFalse(tokenUrl) ? false : tokenUrl
+  const managementUrl = get('SENTINEL_MANAGEMENT_URL')
+  if (managementUrl !== undefined) opts.managementUrl = envFalse(managementUrl) ? false : managementUrl
+  const redisUrl = get('SENTINEL_REDIS_URL')
+  if (redisUrl !== undefined) opts.redis = { url: redisUrl }
+  const mongoUrl = get('SENTINEL_MONGO_URI')
+  const mongoDb = get('SENTINEL_MONGO_DBNAME')
+  // flask-sentinel always used MongoDB, on localhost unless told otherwise: a database name
+  // alone still means MongoDB.
+  if (mongoUrl !== undefined || mongoDb !== undefined) {
+    opts.mongo = { url: mongoUrl ?? 'mongodb://localhost:27017', ...(mongoDb !== undefined && { database: mongoDb }) }
+  }
+  const username = get('SENTINEL_MANAGEMENT_USERNAME')
+  const password = get('SENTINEL_MANAGEMENT_PASSWORD')
+  if (username !== undefined || password !== undefined) {
+    opts.management = { ...(username !== undefined && { username }), ...(password !== undefined && { password }) }
+  }
+  const ttl = get('OAUTH2_PROVIDER_TOKEN_EXPIRES_IN')
+  if (ttl !== undefined) opts.accessTokenTtl = /^\d+$/.test(ttl) ? Number(ttl) : (ttl as unknown as number)
+  const errorUri = get('OAUTH2_PROVIDER_ERROR_URI')
+  if (errorUri !== undefined) opts.errorUri = errorUri
+  return opts
+}
