@@ -102,7 +102,7 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
 
   const tokenUrl = options.tokenUrl
   if (tokenUrl !== false) {
-    await fastify.register(tokenRoutes, { prefix: options.routePrefix, url: tokenUrl, grants, realm: options.realm, errorUri: options.errorUri })
+    await fastify.register(tokenRoutes, { prefix: options.routePrefix, url: tokenUrl, grants, realm: options.realm, errorUri: options.errorUri, requireTls: options.requireTls })
   }
   if (options.managementUrl !== false && options.management === null) {
     fastify.log.warn('fastify-sentinel: the management page is off; set management.username and management.password (SENTINEL_MANAGEMENT_USERNAME / SENTINEL_MANAGEMENT_PASSWORD) to enable it')

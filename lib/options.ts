@@ -35,6 +35,12 @@ export interface SentinelOptions {
   allowQueryToken?: boolean
   /** Error page URI: when set, error responses carry error_uri. */
   errorUri?: string
+  /**
+   * Refuse the provider's routes over plain HTTP (RFC 6749 sections 1.6, 3.2): requests must arrive
+   * by TLS, or through a trusted proxy that terminated it (Fastify's trustProxy and
+   * X-Forwarded-Proto). Default true; set false for local development and tests only.
+   */
+  requireTls?: boolean
   /** How often expired tokens are swept from the store, in seconds; 0 disables. Default 600. */
   sweepInterval?: number
 }
@@ -53,6 +59,7 @@ export interface ResolvedOptions {
   realm: string
   allowQueryToken: boolean
   errorUri: string | null
+  requireTls: boolean
   sweepInterval: number
 }
 
@@ -147,6 +154,7 @@ export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
     realm: text('realm', opts.realm) ?? 'fastify-sentinel',
     allowQueryToken: bool('allowQueryToken', opts.allowQueryToken, false),
     errorUri,
+    requireTls: bool('requireTls', opts.requireTls, true),
     sweepInterval: integer('sweepInterval', opts.sweepInterval, 600, 0, 86_400)
   }
 }

@@ -15,7 +15,7 @@ export class Passwords {
     this.cost = cost
     // Start computing the dummy hash now, off the event loop, so the first unknown username
     // does not pay for it.
-    void this.dummyHash()
+    this.dummyHash().catch(() => {})
   }
 
   hash (password: string): Promise<string> {

@@ -68,8 +68,14 @@ export function challenge (reply: FastifyReply, realm: string, error?: VerifyErr
 export function createVerify (grants: Grants, opts: Challenge) {
   return async function verify (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { token, error } = extract(request, opts.allowQueryToken)
-    if (error !== undefined) return void challenge(reply, opts.realm, 'invalid_request', error)
-    if (token === undefined) return void challenge(reply, opts.realm)
+    if (error !== undefined) {
+      challenge(reply, opts.realm, 'invalid_request', error)
+      return
+    }
+    if (token === undefined) {
+      challenge(reply, opts.realm)
+      return
+    }
     let info: AccessInfo | null
     try {
       info = await grants.lookupAccess(token)
@@ -78,7 +84,10 @@ export function createVerify (grants: Grants, opts: Challenge) {
       reply.code(503).header('retry-after', '1').send({ error: 'temporarily_unavailable', error_description: 'the token store is unavailable; try again' })
       return
     }
-    if (info === null) return void challenge(reply, opts.realm, 'invalid_token', 'the access token is invalid, expired or revoked')
+    if (info === null) {
+      challenge(reply, opts.realm, 'invalid_token', 'the access token is invalid, expired or revoked')
+      return
+    }
     request.oauth = info
   }
 }

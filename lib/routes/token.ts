@@ -11,6 +11,7 @@ export interface TokenRouteOptions {
   grants: Grants
   realm: string
   errorUri: string | null
+  requireTls: boolean
 }
 
 const REQUIRED: Record<string, Array<keyof TokenRequest>> = {
@@ -27,10 +28,19 @@ function dropEmpty (request: FastifyRequest): void {
   }
 }
 
+/**
+ * Credentials and tokens must travel over TLS (RFC 6749 sections 1.6 and 3.2). request.protocol
+ * is 'https' on a TLS socket, or behind a trusted proxy that says X-Forwarded-Proto: https.
+ */
+export async function requireTls (request: FastifyRequest): Promise<void> {
+  if (request.protocol !== 'https') throw new OAuthError('invalid_request', 'TLS required: use https')
+}
+
 /** POST {prefix}{tokenUrl}: the token endpoint (RFC 6749 sections 3.2, 5). */
 export async function tokenRoutes (app: FastifyInstance, opts: TokenRouteOptions): Promise<void> {
   await app.register(formbody, { bodyLimit: 16_384 })
   app.setErrorHandler(oauthErrorHandler(opts.errorUri))
+  if (opts.requireTls) app.addHook('onRequest', requireTls)
 
   app.post<{ Body: TokenRequest }>(opts.url, {
     bodyLimit: 16_384,
