@@ -92,7 +92,7 @@ export class Grants {
     const familyScopes = parseScopeStored(record.scope)
     // May narrow, never widen (RFC 6749 section 6).
     const scopes = grantScope(scope, familyScopes, familyScopes)
-    const won = await this.store.consumeRefreshToken(hash, now)
+    const won = await this.store.consumeRefreshToken(hash, now, record.expiresAt)
     if (won === null) {
       // Consumed between our read and our write: another request presented it too.
       await this.revokeFamily(record.familyId)

@@ -88,7 +88,7 @@ export class MemoryStore implements Store {
     return token === undefined ? null : { ...token }
   }
 
-  async consumeRefreshToken (hash: string, now: Date): Promise<TokenRecord | null> {
+  async consumeRefreshToken (hash: string, now: Date, _expiresAt: Date): Promise<TokenRecord | null> {
     // Check and set with no await between them: atomic on the event loop.
     const token = this.tokens.get(hash)
     if (token === undefined || token.kind !== 'refresh' || token.consumedAt !== null) return null

@@ -20,7 +20,7 @@ interface ClientDoc {
 }
 interface TokenDoc {
   _id: string
-  kind: TokenKind | 'revoked_family'
+  kind: TokenKind | 'revoked_family' | 'consumed_marker'
   family_id?: string
   client_id?: string
   user_id?: string
@@ -34,6 +34,7 @@ interface TokenDoc {
 const LEGACY_GRANTS = ['password', 'refresh_token']
 const DUPLICATE_KEY = 11000
 const REVOKED_PREFIX = 'revoked-family:'
+const CONSUMED_PREFIX = 'consumed:'
 
 function idFilter (id: string): { _id: ObjectId | string } {
   return { _id: ObjectId.isValid(id) && id.length === 24 ? new ObjectId(id) : id }
@@ -221,9 +222,19 @@ export class MongoStore implements Store {
     return doc === null ? null : toToken(doc)
   }
 
-  async consumeRefreshToken (hash: string, now: Date): Promise<TokenRecord | null> {
-    // One findAndModify: the server decides the single winner (verified against FerretDB by the
-    // rotation race test).
+  async consumeRefreshToken (hash: string, now: Date, expiresAt: Date): Promise<TokenRecord | null> {
+    // The arbiter is a unique-key insert, not findOneAndUpdate: FerretDB 1.24 (SQLite backend)
+    // runs findAndModify and update as a read and a separate write, so of 16 concurrent calls
+    // several "win" (measured: 28 of 30 trials). An insert of one _id succeeds once on every
+    // server with a unique _id index.
+    try {
+      await this.tokens.insertOne({ _id: CONSUMED_PREFIX + hash, kind: 'consumed_marker', expires_at: expiresAt, created_at: now })
+    } catch (err) {
+      if (isDuplicate(err)) return null
+      throw err
+    }
+    // Recorded on the token itself for reuse detection; the filter also refuses a token whose
+    // marker was already swept.
     const doc = await this.tokens.findOneAndUpdate(
       { _id: hash, kind: 'refresh', consumed_at: null },
       { $set: { consumed_at: now } },
@@ -251,11 +262,16 @@ export class MongoStore implements Store {
 
   async markFamilyRevoked (familyId: string, until: Date): Promise<void> {
     const now = new Date()
-    await this.tokens.updateOne(
-      { _id: REVOKED_PREFIX + familyId },
-      { $set: { kind: 'revoked_family', expires_at: until, created_at: now } },
-      { upsert: true }
-    )
+    try {
+      await this.tokens.updateOne(
+        { _id: REVOKED_PREFIX + familyId },
+        { $set: { kind: 'revoked_family', expires_at: until, created_at: now } },
+        { upsert: true }
+      )
+    } catch (err) {
+      // Concurrent revokers of one family race on the upsert; the loser finds the mark made.
+      if (!isDuplicate(err)) throw err
+    }
   }
 
   async isFamilyRevoked (familyId: string): Promise<boolean> {

@@ -81,9 +81,10 @@ export interface Store {
   /**
    * Atomically marks an unconsumed refresh token consumed. Returns the record when this call
    * consumed it, null when it was already consumed or does not exist: of N concurrent calls with
-   * one hash, exactly one gets the record.
+   * one hash, exactly one gets the record. `expiresAt` is the token's own expiry, for whatever
+   * the store keeps to arbitrate.
    */
-  consumeRefreshToken (hash: string, now: Date): Promise<TokenRecord | null>
+  consumeRefreshToken (hash: string, now: Date, expiresAt: Date): Promise<TokenRecord | null>
   /** Deletes the given tokens by hash; returns how many existed. */
   deleteTokens (hashes: string[]): Promise<number>
   /** All token records (access and refresh, consumed or not) of a family, a user or a client. */
