@@ -38,7 +38,8 @@ export async function requireTls (request: FastifyRequest): Promise<void> {
 
 /** POST {prefix}{tokenUrl}: the token endpoint (RFC 6749 sections 3.2, 5). */
 export async function tokenRoutes (app: FastifyInstance, opts: TokenRouteOptions): Promise<void> {
-  await app.register(formbody, { bodyLimit: 16_384 })
+  // The host may have registered @fastify/formbody already; its parser is inherited then.
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
   app.setErrorHandler(oauthErrorHandler(opts.errorUri))
   if (opts.requireTls) app.addHook('onRequest', requireTls)
 
