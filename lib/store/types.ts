@@ -68,12 +68,14 @@ export interface Store {
   createUser (user: NewUser): Promise<UserRecord>
   setUserPassword (id: string, hashpw: string): Promise<boolean>
   deleteUser (id: string): Promise<boolean>
+  /** Sorted by username; `search` is a username prefix. */
   listUsers (page: Page, search?: string): Promise<{ items: UserRecord[], total: number }>
 
   findClient (clientId: string): Promise<ClientRecord | null>
   /** Throws DuplicateKeyError when the client_id is taken. */
   createClient (client: NewClient): Promise<ClientRecord>
   deleteClient (clientId: string): Promise<boolean>
+  /** Sorted by client_id; `search` is a client_id prefix. */
   listClients (page: Page, search?: string): Promise<{ items: ClientRecord[], total: number }>
 
   insertTokens (tokens: TokenRecord[]): Promise<void>
