@@ -53,7 +53,7 @@ async function openRedis (fastify: FastifyInstance, url: string): Promise<Redis>
   await fastify.register(async (child) => {
     // Fail fast while Redis is away, so that verify falls through to the store instead of
     // queueing behind reconnection attempts.
-    await child.register(fastifyRedis, { url, enableOfflineQueue: false, maxRetriesPerRequest: 1, closeClient: true })
+    await child.register(fastifyRedis, { url, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'fastify-sentinel' })
     client = child.redis
   })
   return client as Redis

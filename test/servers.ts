@@ -69,6 +69,29 @@ function stopProcess (proc: ChildProcess): Promise<void> {
   })
 }
 
+/** One FerretDB v1.24 on the SQLite backend, in a temporary folder, on a free loopback port. */
+export async function startFerretDB (): Promise<{ url: string, bin: string, dir: string, proc: ChildProcess }> {
+  const bin = which([process.env.FERRETDB_BIN ?? '', join(root, '.ci', 'bin', 'ferretdb'), 'ferretdb'].filter((c) => c !== ''))
+  if (bin === null) throw new Error('ferretdb not found: run `bash .ci/setup` (builds FerretDB v1.24.2 into .ci/bin) or set MONGODB_URL')
+  const dir = mkdtempSync(join(tmpdir(), 'sentinel-ferretdb-'))
+  const port = await freePort()
+  // Its own defaults would collide between two runs and reach for the network.
+  const proc = spawn(bin, [
+    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`,
+    `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'
+  ], { stdio: ['ignore', 'ignore', 'inherit'] })
+  try {
+    await waitForPort(port, proc, 'ferretdb')
+  } catch (err) {
+    await stopProcess(proc)
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  return { url: `mongodb://127.0.0.1:${port}/`, bin, dir, proc }
+}
+
+export { stopProcess }
+
 export async function startServers (): Promise<Servers> {
   const started: ChildProcess[] = []
   const dirs: string[] = []
@@ -98,19 +121,11 @@ export async function startServers (): Promise<Servers> {
     if (mongoUrl !== undefined && mongoUrl !== '') {
       describe.push(`MongoDB: MONGODB_URL (${mongoUrl.replace(/\/\/[^@]*@/, '//***@')}), not started by the tests`)
     } else {
-      const bin = which([process.env.FERRETDB_BIN ?? '', join(root, '.ci', 'bin', 'ferretdb'), 'ferretdb'].filter((c) => c !== ''))
-      if (bin === null) throw new Error('ferretdb not found: run `bash .ci/setup` (builds FerretDB v1.24.2 into .ci/bin) or set MONGODB_URL')
-      const dir = mkdtempSync(join(tmpdir(), 'sentinel-ferretdb-'))
-      dirs.push(dir)
-      const port = await freePort()
-      const proc = spawn(bin, [
-        '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`,
-        `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'
-      ], { stdio: ['ignore', 'ignore', 'inherit'] })
-      started.push(proc)
-      await waitForPort(port, proc, 'ferretdb')
-      mongoUrl = `mongodb://127.0.0.1:${port}/`
-      describe.push(`MongoDB: started ${bin} (FerretDB, SQLite backend) on ${mongoUrl}`)
+      const ferret = await startFerretDB()
+      started.push(ferret.proc)
+      dirs.push(ferret.dir)
+      mongoUrl = ferret.url
+      describe.push(`MongoDB: started ${ferret.bin} (FerretDB, SQLite backend) on ${mongoUrl}`)
     }
     return { redisUrl, mongoUrl, describe, stop }
   } catch (err) {
