@@ -38,8 +38,13 @@ interface MirrorValue { sub: string, client_id: string, scope: string, exp: numb
 export interface GrantSettings {
   accessTokenTtl: number
   refreshTokenTtl: number
+}
+
+export interface Mirror {
+  redis: Redis
   keyPrefix: string
-  legacyMirror: boolean
+  /** Also write flask-sentinel's format: raw token -> user id. */
+  legacy: boolean
 }
 
 // Unknown tokens are remembered briefly so that a spray of random, well-formed tokens cannot
@@ -56,7 +61,7 @@ export class Grants {
 
   constructor (
     readonly store: Store,
-    readonly redis: Redis | null,
+    private readonly mirror: Mirror | null,
     private readonly passwords: Passwords,
     private readonly settings: GrantSettings,
     private readonly log: FastifyBaseLogger
@@ -190,7 +195,7 @@ export class Grants {
       return null
     }
     if (record.expiresAt.getTime() <= now) return null
-    if (this.redis !== null) {
+    if (this.mirror !== null) {
       await this.writeMirror(record, null)
       // A revocation may have deleted the record between our read and our write: look again.
       if (await this.store.findToken(hash) === null) {
@@ -215,14 +220,10 @@ export class Grants {
     this.negative.set(hash, now + NEGATIVE_TTL_MS)
   }
 
-  private key (hash: string): string {
-    return this.settings.keyPrefix + hash
-  }
-
   private async readMirror (hash: string): Promise<MirrorValue | null> {
-    if (this.redis === null) return null
+    if (this.mirror === null) return null
     try {
-      const raw = await this.redis.get(this.key(hash))
+      const raw = await this.mirror.redis.get(this.mirror.keyPrefix + hash)
       return raw === null ? null : JSON.parse(raw) as MirrorValue
     } catch (err) {
       // Redis down or a damaged entry: fall through to the store.
@@ -232,15 +233,16 @@ export class Grants {
   }
 
   private async writeMirror (record: TokenRecord, rawToken: string | null): Promise<void> {
-    if (this.redis === null) return
+    if (this.mirror === null) return
+    const { redis, keyPrefix, legacy } = this.mirror
     const ttlMs = record.expiresAt.getTime() - Date.now()
     if (ttlMs <= 0) return
     const value: MirrorValue = { sub: record.userId, client_id: record.clientId, scope: record.scope, exp: Math.floor(record.expiresAt.getTime() / 1000) }
     try {
-      const pipeline = this.redis.pipeline().set(this.key(record.hash), JSON.stringify(value), 'PX', ttlMs)
-      if (this.settings.legacyMirror && rawToken !== null) {
+      const pipeline = redis.pipeline().set(keyPrefix + record.hash, JSON.stringify(value), 'PX', ttlMs)
+      if (legacy && rawToken !== null) {
         pipeline.set(rawToken, record.userId, 'PX', ttlMs)
-        pipeline.set(this.key('legacy:' + record.hash), rawToken, 'PX', ttlMs)
+        pipeline.set(keyPrefix + 'legacy:' + record.hash, rawToken, 'PX', ttlMs)
       }
       await execPipeline(pipeline)
     } catch (err) {
@@ -250,22 +252,23 @@ export class Grants {
   }
 
   private async deleteMirror (hashes: string[]): Promise<void> {
-    if (this.redis === null || hashes.length === 0) return
+    if (this.mirror === null || hashes.length === 0) return
+    const { redis, keyPrefix, legacy } = this.mirror
     try {
-      if (this.settings.legacyMirror) {
-        const pointers = this.redis.pipeline()
-        for (const hash of hashes) pointers.get(this.key('legacy:' + hash))
+      if (legacy) {
+        const pointers = redis.pipeline()
+        for (const hash of hashes) pointers.get(keyPrefix + 'legacy:' + hash)
         const raws = await execPipeline(pointers)
-        const dels = this.redis.pipeline()
+        const dels = redis.pipeline()
         raws.forEach((raw, i) => {
           if (typeof raw === 'string') dels.del(raw)
-          dels.del(this.key('legacy:' + hashes[i]))
+          dels.del(keyPrefix + 'legacy:' + hashes[i])
         })
         await execPipeline(dels)
       }
       // One key per command: no multi-key command across Redis Cluster hash slots.
-      const pipeline = this.redis.pipeline()
-      for (const hash of hashes) pipeline.del(this.key(hash))
+      const pipeline = redis.pipeline()
+      for (const hash of hashes) pipeline.del(keyPrefix + hash)
       await execPipeline(pipeline)
     } catch (err) {
       this.log.error({ err: { message: (err as Error).message } }, 'fastify-sentinel: Redis mirror delete failed; revoked tokens stay in the mirror until they expire')

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import type { MongoClient } from 'mongodb'
 import { Admin } from './admin.js'
-import { Grants, type AccessInfo } from './grant.js'
+import { Grants, type AccessInfo, type Mirror } from './grant.js'
 import { configFromEnv, resolveOptions, type ResolvedOptions, type SentinelOptions } from './options.js'
 import { Passwords } from './passwords.js'
 import { tokenRoutes } from './routes/token.js'
@@ -69,25 +69,24 @@ async function selectStore (fastify: FastifyInstance, options: ResolvedOptions):
   return { store: new MongoStore(client.db(database)), kind: 'mongodb' }
 }
 
-async function selectRedis (fastify: FastifyInstance, options: ResolvedOptions): Promise<Redis | null> {
+async function selectMirror (fastify: FastifyInstance, options: ResolvedOptions): Promise<Mirror | null> {
   if (options.redis === null) return null
-  if (fastify.hasDecorator('redis')) return fastify.redis
-  if (options.redis.url !== undefined) return openRedis(fastify, options.redis.url)
-  return null
+  let redis: Redis | null = null
+  if (fastify.hasDecorator('redis')) redis = fastify.redis
+  else if (options.redis.url !== null) redis = await openRedis(fastify, options.redis.url)
+  return redis === null ? null : { redis, keyPrefix: options.redis.keyPrefix, legacy: options.redis.legacyMirror }
 }
 
 const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fastifySentinel (fastify, opts) {
   const options = resolveOptions(opts)
   const { store, kind } = await selectStore(fastify, options)
   await store.init()
-  const redis = await selectRedis(fastify, options)
+  const mirror = await selectMirror(fastify, options)
 
   const passwords = new Passwords(options.bcryptCost)
-  const grants = new Grants(store, redis, passwords, {
+  const grants = new Grants(store, mirror, passwords, {
     accessTokenTtl: options.accessTokenTtl,
-    refreshTokenTtl: options.refreshTokenTtl,
-    keyPrefix: options.redis?.keyPrefix ?? 'sentinel:',
-    legacyMirror: options.redis?.legacyMirror ?? false
+    refreshTokenTtl: options.refreshTokenTtl
   }, fastify.log)
   const verify = createVerify(grants, { realm: options.realm, allowQueryToken: options.allowQueryToken })
 
@@ -95,7 +94,7 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
     verify,
     store,
     admin: new Admin(store, grants, passwords),
-    backends: { store: kind, mirror: redis === null ? 'none' : 'redis' },
+    backends: { store: kind, mirror: mirror === null ? 'none' : 'redis' },
     options: Object.freeze(options)
   })
   fastify.decorateRequest('oauth', null)

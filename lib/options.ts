@@ -51,7 +51,8 @@ export interface ResolvedOptions {
   managementUrl: string | false
   management: { username: string, password: string } | null
   mongo: { url?: string, database: string, client?: MongoClient } | null
-  redis: { url: string, keyPrefix: string, legacyMirror: boolean } | null
+  /** null: no mirror. url null: only a host-registered fastify.redis is used. */
+  redis: { url: string | null, keyPrefix: string, legacyMirror: boolean } | null
   store: Store | null
   accessTokenTtl: number
   refreshTokenTtl: number
@@ -119,11 +120,13 @@ export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
   const mongoUrl = text('mongo.url', mongo?.url)
   if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) fail('option mongo.url must be a mongodb:// or mongodb+srv:// URL')
 
+  // undefined: reuse the host's fastify.redis if it has one; false: no mirror; true or an
+  // object: connect (to redis://localhost:6379/0 unless a URL is given) unless the host has one.
   let redis: ResolvedOptions['redis'] = null
-  if (opts.redis !== undefined && opts.redis !== false) {
-    const r = opts.redis === true ? {} : object('redis', opts.redis) as Record<string, unknown>
-    const url = text('redis.url', r.url) ?? DEFAULT_REDIS_URL
-    if (!/^rediss?:\/\//.test(url)) fail('option redis.url must be a redis:// or rediss:// URL')
+  if (opts.redis !== false) {
+    const r = opts.redis === undefined || opts.redis === true ? {} : object('redis', opts.redis) as Record<string, unknown>
+    const url = text('redis.url', r.url) ?? (opts.redis === undefined ? null : DEFAULT_REDIS_URL)
+    if (url !== null && !/^rediss?:\/\//.test(url)) fail('option redis.url must be a redis:// or rediss:// URL')
     const keyPrefix = r.keyPrefix === undefined ? 'sentinel:' : r.keyPrefix
     if (typeof keyPrefix !== 'string') fail('option redis.keyPrefix must be a string')
     redis = { url, keyPrefix, legacyMirror: bool('redis.legacyMirror', r.legacyMirror, false) }

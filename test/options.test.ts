@@ -11,7 +11,8 @@ describe('options', () => {
     assert.equal(o.managementUrl, '/management')
     assert.equal(o.management, null)
     assert.equal(o.mongo, null)
-    assert.equal(o.redis, null)
+    // No Redis of its own, but a host-registered fastify.redis would be used.
+    assert.deepEqual(o.redis, { url: null, keyPrefix: 'sentinel:', legacyMirror: false })
     assert.equal(o.accessTokenTtl, 3600)
     assert.equal(o.refreshTokenTtl, 14 * 86400)
     assert.equal(o.bcryptCost, 12)

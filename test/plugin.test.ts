@@ -35,13 +35,15 @@ describe('registration', () => {
     assert.equal(app.sentinel.store, store)
   })
 
-  test('clients the host registered are reused and left open when the app closes', async () => {
+  test('clients the host registered are reused and left open when the app closes', async (t) => {
     const database = uniqueName('hostclients')
     const redis = new Redis(redisUrl())
+    t.after(() => redis.disconnect())
     const app = Fastify()
     await app.register(fastifyMongodb, { url: mongoUrl(), database })
     await app.register(fastifyRedis, { client: redis })
-    await app.register(sentinel, { ...base, redis: { keyPrefix: database + ':' } })
+    // No mongo or redis option at all: the host's clients are found and used.
+    await app.register(sentinel, base)
     app.get('/endpoint', { preHandler: app.sentinel.verify }, async () => 'ok')
     await app.ready()
     assert.deepEqual(app.sentinel.backends, { store: 'mongodb', mirror: 'redis' })
@@ -53,9 +55,20 @@ describe('registration', () => {
     assert.equal(await redis.dbsize() > 0, true)
     assert.equal((await app.inject({ url: '/endpoint', headers: bearer(res.access_token) })).statusCode, 200)
     await mongo.db('oauth').dropDatabase()
+    for (const key of await redis.keys('sentinel:*')) await redis.del(key)
     await app.close()
     assert.equal(await redis.ping(), 'PONG')
-    redis.disconnect()
+  })
+
+  test('redis: false turns the mirror off even when the host has Redis', async (t) => {
+    const redis = new Redis(redisUrl())
+    t.after(() => redis.disconnect())
+    const app = Fastify()
+    await app.register(fastifyRedis, { client: redis })
+    await app.register(sentinel, { ...base, redis: false })
+    t.after(() => app.close())
+    await app.ready()
+    assert.equal(app.sentinel.backends.mirror, 'none')
   })
 
   test('a MongoClient passed in options is used and not closed', async (t) => {
@@ -174,6 +187,7 @@ describe('when the database is down', () => {
     assert.equal(res.statusCode, 503)
     assert.equal(res.headers['retry-after'], '1')
     assert.deepEqual(res.json(), { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; try again' })
+    await assert.rejects(app.sentinel.admin.createUser('ann', 'pw'), (err: Error) => err.name.startsWith('Mongo'))
     const call = await app.inject({ url: '/endpoint', headers: bearer(token.access_token) })
     assert.equal(call.statusCode, 503)
     assert.deepEqual(call.json(), { error: 'temporarily_unavailable', error_description: 'the token store is unavailable; try again' })

@@ -15,9 +15,9 @@ function describeValidation (err: FastifyError): string {
   if (missing !== undefined) return `missing parameter: ${missing}`
   const name = first.instancePath.replace(/^\//, '').split('/')[0] ?? ''
   if (name === '') return 'the request body must be form parameters'
-  if (first.keyword === 'type') return `parameter ${name} must be given once, as a string`
+  // What is left once empty parameters are dropped: too long, or not one string (repeated).
   if (first.keyword === 'maxLength') return `parameter ${name} is too long`
-  return `parameter ${name} is invalid`
+  return `parameter ${name} must be given once, as a string`
 }
 
 // Errors of drivers and servers (MongoDB, Redis, connection resets): the store is down, not the
