@@ -7,7 +7,8 @@ set -euo pipefail
 version=v1.24.2
 out_dir=${1:-"$(cd "$(dirname "$0")" && pwd)/bin"}
 mkdir -p "$out_dir"
-if [ -x "$out_dir/ferretdb" ] && "$out_dir/ferretdb" --version 2>/dev/null | grep -q "$version"; then
+# (Output captured before matching: with pipefail, `grep -q` closing the pipe early is a failure.)
+if [ -x "$out_dir/ferretdb" ] && [[ "$("$out_dir/ferretdb" --version 2>/dev/null || true)" == *"$version"* ]]; then
   echo "ferretdb $version already built at $out_dir/ferretdb"
   exit 0
 fi
@@ -19,4 +20,5 @@ cp -r "$mod_dir/." "$work/"
 chmod -R u+w "$work"
 echo "$version" > "$work/build/version/version.txt"
 (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out_dir/ferretdb" ./cmd/ferretdb)
-"$out_dir/ferretdb" --version | head -1
+built=$("$out_dir/ferretdb" --version)
+echo "built FerretDB (${built%%$'\n'*}) at $out_dir/ferretdb"
