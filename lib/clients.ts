@@ -47,15 +47,13 @@ function parseBasic (header: string): { id: string, secret: string } | null {
  * Authenticates the client of a token request (RFC 6749 section 2.3). Public clients send their
  * client_id only, as in flask-sentinel; confidential clients add their secret by HTTP Basic or
  * in the body, never both. Failures are invalid_client, 401, with a Basic challenge when the
- * client tried the Authorization header (and on every invalid_client, see below).
+ * client tried the Authorization header.
  */
 export async function authenticateClient (store: Store, creds: ClientCredentials, realm: string): Promise<ClientRecord> {
   const usedBasic = creds.authorization !== undefined && /^basic /i.test(creds.authorization)
-  // 401 always carries a challenge (RFC 9110 section 15.5.2); RFC 6749 section 5.2 requires it
-  // when the client tried the Authorization header, and it tells the others how to authenticate.
-  const fail = (description: string): OAuthError => new OAuthError('invalid_client', description, {
-    headers: { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` }
-  })
+  const fail = (description: string): OAuthError => new OAuthError('invalid_client', description, usedBasic
+    ? { headers: { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` } }
+    : {})
 
   let id = creds.clientId
   let secret = creds.clientSecret

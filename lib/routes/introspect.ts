@@ -25,9 +25,7 @@ export function introspectRoute (app: FastifyInstance, opts: ClientAuthContext &
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
     const client = await authenticate(request, request.body, opts)
     if (client.clientType !== 'confidential') {
-      throw new OAuthError('invalid_client', 'introspection is for confidential clients only', {
-        headers: { 'www-authenticate': `Basic realm="${opts.realm}", charset="UTF-8"` }
-      })
+      throw new OAuthError('invalid_client', 'introspection is for confidential clients only')
     }
     checkHint(request.body.token_type_hint)
     return await opts.grants.introspect(request.body.token) ?? { active: false }

@@ -41,7 +41,8 @@ async function refuseQueryCredentials (request: FastifyRequest): Promise<void> {
  * all three and to nothing of the host's.
  */
 export async function oauthRoutes (app: FastifyInstance, opts: OAuthRoutesOptions): Promise<void> {
-  await app.register(formbody, { bodyLimit: 16_384 })
+  // The host may have registered @fastify/formbody already; its parser is inherited then.
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
   app.setErrorHandler(oauthErrorHandler(opts.errorUri))
   app.addHook('onRoute', (route) => {
     route.logSerializers = { ...route.logSerializers, req: redactRequest }
