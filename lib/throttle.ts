@@ -20,6 +20,8 @@ export interface ThrottleSettings {
   /** Window length in seconds. */
   window: number
   keyPrefix: string
+  /** Memory mode: how many counters to keep at most. Default 50 000. */
+  maxEntries?: number
 }
 
 export interface ThrottleKey {
@@ -27,7 +29,6 @@ export interface ThrottleKey {
   value: string
 }
 
-const MEMORY_MAX = 50_000
 
 function digest (value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 32)
@@ -35,12 +36,15 @@ function digest (value: string): string {
 
 export class Throttle {
   private readonly memory = new Map<string, { count: number, resetAt: number }>()
+  private readonly max: number
 
   constructor (
     private readonly redis: Redis | null,
     private readonly settings: ThrottleSettings,
     private readonly log: FastifyBaseLogger
-  ) {}
+  ) {
+    this.max = settings.maxEntries ?? 50_000
+  }
 
   // Usernames are hashed: the counters never hold what a person typed.
   private key (k: ThrottleKey): string {
@@ -109,7 +113,7 @@ export class Throttle {
       const now = Date.now()
       const entry = this.memory.get(key)
       if (entry === undefined || entry.resetAt <= now) {
-        if (this.memory.size >= MEMORY_MAX) this.evict(now)
+        if (this.memory.size >= this.max) this.evict(now)
         this.memory.set(key, { count: 1, resetAt: now + windowMs })
       } else {
         entry.count++
@@ -129,6 +133,6 @@ export class Throttle {
       if (entry.resetAt <= now) this.memory.delete(key)
     }
     // Still full: drop the oldest entries (Map keeps insertion order).
-    while (this.memory.size >= MEMORY_MAX) this.memory.delete(this.memory.keys().next().value as string)
+    while (this.memory.size >= this.max) this.memory.delete(this.memory.keys().next().value as string)
   }
 }
