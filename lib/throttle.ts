@@ -29,7 +29,6 @@ export interface ThrottleKey {
   value: string
 }
 
-
 function digest (value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 32)
 }
