@@ -12,6 +12,15 @@ test('a grant the deployment disabled answers unsupported_grant_type, even for a
   assert.deepEqual(res.json(), { error: 'unsupported_grant_type', error_description: 'grant_type password is not supported' })
 })
 
+test('grant types that are not ours, even Object.prototype names, are unsupported_grant_type', async (t) => {
+  const app = await build(t, 'memory')
+  for (const grant of ['authorization_code', 'constructor', '__proto__', 'toString']) {
+    const res = await postToken(app, { grant_type: grant })
+    assert.equal(res.statusCode, 400, grant)
+    assert.equal(res.json().error, 'unsupported_grant_type', grant)
+  }
+})
+
 test('an enabled grant still works next to a disabled one', async (t) => {
   const app = await build(t, 'memory', { grants: ['password'] })
   const { clientId, username, password } = await seed(app)

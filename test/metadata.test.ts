@@ -7,6 +7,7 @@ test('the metadata document lists endpoints, grants, auth methods and scopes (RF
   const res = await app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })
   assert.equal(res.statusCode, 200)
   assert.match(res.headers['content-type'] as string, /^application\/json/)
+  assert.equal(res.headers['cache-control'], 'public, max-age=3600')
   assert.deepEqual(res.json(), {
     issuer: 'https://auth.example.com',
     token_endpoint: 'https://auth.example.com/oauth/token',
@@ -25,6 +26,7 @@ test('without the issuer option, the issuer is the request\'s scheme and host; d
   const app = await build(t, 'memory', { routePrefix: '/auth', revokeUrl: false, introspectUrl: false, grants: ['client_credentials'] })
   const res = await app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server', headers: { host: 'id.example.org' } })
   const body = res.json()
+  assert.equal(res.headers['cache-control'], 'no-store')
   assert.equal(body.issuer, 'http://id.example.org')
   assert.equal(body.token_endpoint, 'http://id.example.org/auth/token')
   assert.equal(body.revocation_endpoint, undefined)

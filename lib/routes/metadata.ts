@@ -16,7 +16,8 @@ export async function metadataRoute (app: FastifyInstance, opts: { options: Reso
     schema: { response: { 200: ServerMetadata } }
   }, async (request: FastifyRequest, reply) => {
     const issuer = o.issuer ?? `${request.protocol}://${request.host}`
-    reply.header('cache-control', 'public, max-age=3600')
+    // A document derived from the Host header must not be stored by a shared cache for others.
+    reply.header('cache-control', o.issuer === null ? 'no-store' : 'public, max-age=3600')
     return {
       issuer,
       token_endpoint: endpoint(issuer, o.tokenUrl),
