@@ -42,3 +42,11 @@ test('the metadata document sits at the root, not under the prefix, and metadata
   const off = await build(t, 'memory', { metadata: false })
   assert.equal((await off.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).statusCode, 404)
 })
+
+test('an issuer with a path serves the document at the well-known URI with that path appended (RFC 8414 section 3.1)', async (t) => {
+  const app = await build(t, 'memory', { issuer: 'https://example.com/tenant1' })
+  const res = await app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server/tenant1' })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.json().issuer, 'https://example.com/tenant1')
+  assert.equal(res.json().token_endpoint, 'https://example.com/tenant1/oauth/token')
+})

@@ -5,14 +5,15 @@ import type { ResolvedOptions } from '../options.js'
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'none']
 
 /**
- * GET /.well-known/oauth-authorization-server (RFC 8414 section 3), at the root: the well-known
- * URI is derived from the issuer by inserting the suffix before any path. Without the issuer
- * option, the issuer is the scheme and host of the request itself.
+ * GET /.well-known/oauth-authorization-server (RFC 8414 section 3), at the root, not under the
+ * prefix. Without the issuer option, the issuer is the scheme and host of the request itself.
  */
 export async function metadataRoute (app: FastifyInstance, opts: { options: ResolvedOptions }): Promise<void> {
   const o = opts.options
   const endpoint = (base: string, url: string | false): string | undefined => url === false ? undefined : base + o.routePrefix + url
-  app.get('/.well-known/oauth-authorization-server', {
+  // Section 3.1: an issuer with a path puts the well-known segment between host and path.
+  const issuerPath = o.issuer === null ? '' : new URL(o.issuer).pathname.replace(/\/+$/, '')
+  app.get('/.well-known/oauth-authorization-server' + issuerPath, {
     schema: { response: { 200: ServerMetadata } }
   }, async (request: FastifyRequest, reply) => {
     const issuer = o.issuer ?? `${request.protocol}://${request.host}`
