@@ -6,7 +6,8 @@ import { parseScope } from './scope.js'
 import type { ClientRecord, ClientType, Store, UserRecord } from './store/types.js'
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
-const DEFAULT_GRANT_TYPES = ['password', 'refresh_token']
+/** What a new client gets when allowedGrantTypes is not given (public clients cannot have client_credentials). */
+export const DEFAULT_GRANT_TYPES = ['password', 'refresh_token'] as const
 
 export interface CreateClientInput {
   name?: string
