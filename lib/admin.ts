@@ -5,12 +5,14 @@ import type { Passwords } from './passwords.js'
 import { parseScope } from './scope.js'
 import type { ClientRecord, ClientType, Store, UserRecord } from './store/types.js'
 
-export const GRANT_TYPES = ['password', 'refresh_token'] as const
+export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
+/** What a new client gets when allowedGrantTypes is not given (public clients cannot have client_credentials). */
+export const DEFAULT_GRANT_TYPES = ['password', 'refresh_token'] as const
 
 export interface CreateClientInput {
   name?: string
   clientType?: ClientType
-  /** Default: password and refresh_token. */
+  /** Default: password and refresh_token. client_credentials only for confidential clients. */
   allowedGrantTypes?: string[]
   /** Space-delimited or a list. Default: none (tokens carry an empty scope, as in flask-sentinel). */
   scopes?: string[] | string
@@ -70,9 +72,11 @@ export class Admin {
   async createClient (input: CreateClientInput = {}): Promise<CreatedClient> {
     const clientType = input.clientType ?? 'public'
     if (clientType !== 'public' && clientType !== 'confidential') throw invalid('clientType must be public or confidential')
-    const allowedGrantTypes = input.allowedGrantTypes ?? [...GRANT_TYPES]
+    const allowedGrantTypes = input.allowedGrantTypes ?? [...DEFAULT_GRANT_TYPES]
     const unknown = allowedGrantTypes.filter((g) => !(GRANT_TYPES as readonly string[]).includes(g))
     if (unknown.length > 0) throw invalid(`unknown grant type: ${unknown.join(', ')}`)
+    // RFC 6749 section 4.4: a public client cannot authenticate, so it cannot act for itself.
+    if (clientType === 'public' && allowedGrantTypes.includes('client_credentials')) throw invalid('client_credentials is for confidential clients only')
     const list = typeof input.scopes === 'string' ? input.scopes.split(' ').filter((s) => s !== '') : input.scopes ?? []
     const scopes = list.length === 0 ? [] : parseScope(list.join(' '))
     const clientId = input.clientId ?? generateClientId()

@@ -15,6 +15,8 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'temporarily_unavailable'
   | 'server_error'
+  | 'unsupported_token_type'
+  | 'slow_down'
 
 const statusOf: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -26,7 +28,12 @@ const statusOf: Record<OAuthErrorCode, number> = {
   invalid_token: 401,
   insufficient_scope: 403,
   temporarily_unavailable: 503,
-  server_error: 500
+  server_error: 500,
+  // RFC 7009 section 2.2.1.
+  unsupported_token_type: 400,
+  // Registered for the token endpoint (RFC 8628 section 3.5, IANA OAuth Extensions Error
+  // registry): "back off, then retry", which is what a throttled client must do.
+  slow_down: 429
 }
 
 export class OAuthError extends Error {

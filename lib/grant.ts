@@ -27,13 +27,27 @@ export interface TokenResponse {
 }
 
 export interface AccessInfo {
-  userId: string
+  /** The resource owner; null for a client_credentials token, which acts for the client itself. */
+  userId: string | null
   clientId: string
   scopes: string[]
   expiresAt: Date
 }
 
+// sub is '' for a client_credentials token (no user), as user_id is in the store.
 interface MirrorValue { sub: string, client_id: string, scope: string, exp: number }
+
+/** RFC 7662 section 2.2: what introspection tells about a live token. */
+export interface Introspection {
+  active: true
+  scope: string
+  client_id: string
+  username?: string
+  sub: string
+  token_type?: 'Bearer'
+  exp: number
+  iat: number
+}
 
 export interface GrantSettings {
   accessTokenTtl: number
@@ -81,6 +95,15 @@ export class Grants {
     return this.issue(client.clientId, user.id, randomUUID(), scopes, scopes, true)
   }
 
+  /**
+   * RFC 6749 section 4.4: the client acts on its own behalf. An access token only (section
+   * 4.4.3: a refresh token SHOULD NOT be included), with no user: user_id ''.
+   */
+  async clientCredentials (client: ClientRecord, scope: string | undefined): Promise<TokenResponse> {
+    const scopes = grantScope(scope, client.scopes, client.scopes)
+    return this.issue(client.clientId, '', randomUUID(), scopes, null, true)
+  }
+
   /** RFC 6749 section 6, with rotation and reuse detection (RFC 9700 section 4.14.2). */
   async refresh (client: ClientRecord, refreshToken: string, scope: string | undefined): Promise<TokenResponse> {
     if (!isWellFormedToken(refreshToken)) throw invalidGrant('refresh token is invalid')
@@ -107,7 +130,7 @@ export class Grants {
     return this.issue(client.clientId, record.userId, record.familyId, scopes, familyScopes, false)
   }
 
-  private async issue (clientId: string, userId: string, familyId: string, scopes: string[], refreshScopes: string[], newFamily: boolean): Promise<TokenResponse> {
+  private async issue (clientId: string, userId: string, familyId: string, scopes: string[], refreshScopes: string[] | null, newFamily: boolean): Promise<TokenResponse> {
     const nowSec = Math.floor(Date.now() / 1000)
     const createdAt = new Date(nowSec * 1000)
     const accessToken = generateToken()
@@ -123,27 +146,68 @@ export class Grants {
       consumedAt: null,
       createdAt
     }
-    const refresh: TokenRecord = {
-      ...access,
-      hash: hashToken(refreshToken),
-      kind: 'refresh',
-      scope: formatScope(refreshScopes),
-      expiresAt: new Date((nowSec + this.settings.refreshTokenTtl) * 1000)
+    const records = [access]
+    if (refreshScopes !== null) {
+      records.push({
+        ...access,
+        hash: hashToken(refreshToken),
+        kind: 'refresh',
+        scope: formatScope(refreshScopes),
+        expiresAt: new Date((nowSec + this.settings.refreshTokenTtl) * 1000)
+      })
     }
-    await this.store.insertTokens([access, refresh])
+    await this.store.insertTokens(records)
     await this.writeMirror(access, accessToken)
     // A family revoked while this rotation was writing must not leave these tokens alive: the
     // revoker marks first and then deletes what it finds, we insert first and then look for
     // the mark, so one of the two always sees the other.
     if (!newFamily && await this.store.isFamilyRevoked(familyId)) {
-      await this.deleteRecords([access, refresh])
+      await this.deleteRecords(records)
     }
     return {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.settings.accessTokenTtl,
-      refresh_token: refreshToken,
+      ...(refreshScopes !== null && { refresh_token: refreshToken }),
       scope: access.scope
+    }
+  }
+
+  /**
+   * RFC 7009 section 2.1, for an authenticated client. A refresh token takes its whole family
+   * with it, access tokens included (the SHOULD of 2.1); an access token goes alone, so that a
+   * client dropping one access token keeps its session. A token that is unknown, malformed or
+   * issued to another client is left alone and the caller still answers 200 (2.2): an error
+   * would tell a client that a token it guessed is valid for someone else.
+   */
+  async revoke (client: ClientRecord, token: string): Promise<void> {
+    if (!isWellFormedToken(token)) return
+    const record = await this.store.findToken(hashToken(token))
+    if (record === null || record.clientId !== client.clientId) return
+    if (record.kind === 'refresh') await this.revokeFamily(record.familyId)
+    else await this.deleteRecords([record])
+  }
+
+  /**
+   * RFC 7662 section 2.2: the facts about a live access or refresh token, read from the store
+   * (the authority); null for anything unknown, expired, consumed or revoked.
+   */
+  async introspect (token: string): Promise<Introspection | null> {
+    if (!isWellFormedToken(token)) return null
+    const record = await this.store.findToken(hashToken(token))
+    if (record === null || record.expiresAt.getTime() <= Date.now()) return null
+    if (record.kind === 'refresh' && (record.consumedAt !== null || await this.store.isFamilyRevoked(record.familyId))) return null
+    const user = record.userId === '' ? null : await this.store.findUserById(record.userId)
+    return {
+      active: true,
+      scope: record.scope,
+      client_id: record.clientId,
+      ...(user !== null && { username: user.username }),
+      // A client_credentials token's resource owner is the client itself (RFC 6749 section 4.4).
+      sub: record.userId === '' ? record.clientId : record.userId,
+      ...(record.kind === 'access' && { token_type: 'Bearer' as const }),
+      exp: Math.floor(record.expiresAt.getTime() / 1000),
+      iat: Math.floor(record.createdAt.getTime() / 1000)
     }
   }
 
@@ -187,7 +251,7 @@ export class Grants {
     if (mirrored !== null) {
       const expiresAt = new Date(mirrored.exp * 1000)
       if (expiresAt.getTime() <= now) return null
-      return { userId: mirrored.sub, clientId: mirrored.client_id, scopes: parseScopeStored(mirrored.scope), expiresAt }
+      return { userId: mirrored.sub === '' ? null : mirrored.sub, clientId: mirrored.client_id, scopes: parseScopeStored(mirrored.scope), expiresAt }
     }
     const record = await this.store.findToken(hash)
     if (record === null || record.kind !== 'access') {
@@ -203,7 +267,7 @@ export class Grants {
         return null
       }
     }
-    return { userId: record.userId, clientId: record.clientId, scopes: parseScopeStored(record.scope), expiresAt: record.expiresAt }
+    return { userId: record.userId === '' ? null : record.userId, clientId: record.clientId, scopes: parseScopeStored(record.scope), expiresAt: record.expiresAt }
   }
 
   /** Deletes expired tokens and family marks from the store. */

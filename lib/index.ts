@@ -8,15 +8,20 @@ import { Admin } from './admin.js'
 import { Grants, type AccessInfo, type Mirror } from './grant.js'
 import { configFromEnv, resolveOptions, type ResolvedOptions, type SentinelOptions } from './options.js'
 import { Passwords } from './passwords.js'
-import { tokenRoutes } from './routes/token.js'
+import { errorPage } from './routes/error-page.js'
+import { metadataRoute } from './routes/metadata.js'
+import { oauthRoutes } from './routes/oauth.js'
+import { Throttle } from './throttle.js'
 import { MemoryStore } from './store/memory.js'
 import { MongoStore } from './store/mongo.js'
 import type { Store } from './store/types.js'
-import { createVerify } from './verify.js'
+import { createRequireScopes, createVerify } from './verify.js'
 
 export interface SentinelDecorator {
   /** preHandler: admits a request that carries a live access token (RFC 6750) and sets request.oauth. */
   verify: preHandlerAsyncHookHandler
+  /** preHandler: verify, then require every named scope (403 insufficient_scope, RFC 6750 section 3.1). */
+  requireScopes: (...scopes: string[]) => preHandlerAsyncHookHandler
   /** The store in use (MongoStore, MemoryStore or yours). */
   store: Store
   /** Users and clients: create, delete, set passwords, revoke sessions. */
@@ -90,8 +95,13 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
   }, fastify.log)
   const verify = createVerify(grants, { realm: options.realm, allowQueryToken: options.allowQueryToken })
 
+  const throttle = options.throttle === null
+    ? null
+    : new Throttle(mirror?.redis ?? null, { ...options.throttle, keyPrefix: mirror?.keyPrefix ?? 'sentinel:' }, fastify.log)
+
   fastify.decorate('sentinel', {
     verify,
+    requireScopes: createRequireScopes(verify, options.realm),
     store,
     admin: new Admin(store, grants, passwords),
     backends: { store: kind, mirror: mirror === null ? 'none' : 'redis' },
@@ -99,10 +109,22 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
   })
   fastify.decorateRequest('oauth', null)
 
-  const tokenUrl = options.tokenUrl
-  if (tokenUrl !== false) {
-    await fastify.register(tokenRoutes, { prefix: options.routePrefix, url: tokenUrl, grants, realm: options.realm, errorUri: options.errorUri, requireTls: options.requireTls })
+  if (options.tokenUrl !== false || options.revokeUrl !== false || options.introspectUrl !== false) {
+    await fastify.register(oauthRoutes, {
+      prefix: options.routePrefix,
+      tokenUrl: options.tokenUrl,
+      revokeUrl: options.revokeUrl,
+      introspectUrl: options.introspectUrl,
+      enabledGrants: options.grants,
+      grants,
+      throttle,
+      realm: options.realm,
+      errorUri: options.errorUri,
+      requireTls: options.requireTls
+    })
   }
+  if (options.errorPageUrl !== false) await fastify.register(errorPage, { prefix: options.routePrefix, url: options.errorPageUrl })
+  if (options.metadata) await fastify.register(metadataRoute, { options })
   if (options.managementUrl !== false && options.management === null) {
     fastify.log.warn('fastify-sentinel: the management page is off; set management.username and management.password (SENTINEL_MANAGEMENT_USERNAME / SENTINEL_MANAGEMENT_PASSWORD) to enable it')
   }
@@ -119,10 +141,11 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
 
 export default fp(fastifySentinel, { fastify: '5.x', name: 'fastify-sentinel' })
 export { fastifySentinel, configFromEnv, resolveOptions }
+export { redactRequest, redactUrl } from './redact.js'
 export { MemoryStore } from './store/memory.js'
 export { MongoStore } from './store/mongo.js'
 export { OAuthError, DuplicateKeyError, OptionsError } from './errors.js'
 export type { SentinelOptions, ResolvedOptions } from './options.js'
 export type { Store, UserRecord, ClientRecord, TokenRecord } from './store/types.js'
-export type { AccessInfo, TokenResponse } from './grant.js'
+export type { AccessInfo, Introspection, TokenResponse } from './grant.js'
 export type { CreateClientInput, CreatedClient } from './admin.js'

@@ -43,6 +43,29 @@ export interface SentinelOptions {
   requireTls?: boolean
   /** How often expired tokens are swept from the store, in seconds; 0 disables. Default 600. */
   sweepInterval?: number
+  /** Revocation endpoint (RFC 7009) under the prefix; false disables it. Default '/revoke'. */
+  revokeUrl?: string | false
+  /** Introspection endpoint (RFC 7662) under the prefix; false disables it. Default '/introspect'. */
+  introspectUrl?: string | false
+  /** The page explaining each error code, under the prefix; false disables it. Default '/errors'. */
+  errorPageUrl?: string | false
+  /**
+   * The issuer identifier of the metadata document (RFC 8414 section 2): an https URL without
+   * query or fragment. Default: derived from each request's scheme and host.
+   */
+  issuer?: string
+  /** scopes_supported of the metadata document. Default: omitted. */
+  scopesSupported?: string[]
+  /** Serve /.well-known/oauth-authorization-server (RFC 8414). Default true. */
+  metadata?: boolean
+  /** The grant types this deployment accepts; others answer unsupported_grant_type. Default all three. */
+  grants?: Array<'password' | 'refresh_token' | 'client_credentials'>
+  /**
+   * Brute-force throttling of failed logins and client authentications (RFC 6749 sections 2.3.1,
+   * 4.3.2), counted in Redis when configured, else in memory. false disables it.
+   * Defaults: 10 failures per username or client, 100 per client address, in a 900 s window.
+   */
+  throttle?: { limit?: number, addressLimit?: number, window?: number } | false
 }
 
 export interface ResolvedOptions {
@@ -62,7 +85,17 @@ export interface ResolvedOptions {
   errorUri: string | null
   requireTls: boolean
   sweepInterval: number
+  revokeUrl: string | false
+  introspectUrl: string | false
+  errorPageUrl: string | false
+  issuer: string | null
+  scopesSupported: string[]
+  metadata: boolean
+  grants: Array<'password' | 'refresh_token' | 'client_credentials'>
+  throttle: { limit: number, addressLimit: number, window: number } | null
 }
+
+export const SUPPORTED_GRANTS = ['password', 'refresh_token', 'client_credentials'] as const
 
 const DEFAULT_REDIS_URL = 'redis://localhost:6379/0'
 
@@ -137,6 +170,36 @@ export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
 
   const errorUri = text('errorUri', opts.errorUri) ?? null
 
+  const issuer = text('issuer', opts.issuer) ?? null
+  // RFC 8414 section 2: a URL using the https scheme with no query or fragment components.
+  if (issuer !== null && !/^https?:\/\/[^\s?#]+$/.test(issuer)) fail('option issuer must be an https URL (http for development only) without query or fragment')
+
+  let scopesSupported: string[] = []
+  if (opts.scopesSupported !== undefined) {
+    if (!Array.isArray(opts.scopesSupported) || opts.scopesSupported.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) {
+      fail('option scopesSupported must be a list of scope tokens (RFC 6749 section 3.3)')
+    }
+    scopesSupported = [...new Set(opts.scopesSupported)]
+  }
+
+  let grants: ResolvedOptions['grants'] = [...SUPPORTED_GRANTS]
+  if (opts.grants !== undefined) {
+    if (!Array.isArray(opts.grants) || opts.grants.some((g) => !(SUPPORTED_GRANTS as readonly string[]).includes(g))) {
+      fail(`option grants must be a list of ${SUPPORTED_GRANTS.join(', ')}`)
+    }
+    grants = [...new Set(opts.grants)]
+  }
+
+  let throttle: ResolvedOptions['throttle'] = null
+  if (opts.throttle !== false) {
+    const th = object('throttle', opts.throttle) ?? {}
+    throttle = {
+      limit: integer('throttle.limit', th.limit, 10, 1, 1_000_000),
+      addressLimit: integer('throttle.addressLimit', th.addressLimit, 100, 1, 1_000_000),
+      window: integer('throttle.window', th.window, 900, 1, 86_400)
+    }
+  }
+
   return {
     routePrefix: routePrefix === '/' ? '' : routePrefix,
     tokenUrl: routePath('tokenUrl', opts.tokenUrl, '/token'),
@@ -158,7 +221,15 @@ export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
     allowQueryToken: bool('allowQueryToken', opts.allowQueryToken, false),
     errorUri,
     requireTls: bool('requireTls', opts.requireTls, true),
-    sweepInterval: integer('sweepInterval', opts.sweepInterval, 600, 0, 86_400)
+    sweepInterval: integer('sweepInterval', opts.sweepInterval, 600, 0, 86_400),
+    revokeUrl: routePath('revokeUrl', opts.revokeUrl, '/revoke'),
+    introspectUrl: routePath('introspectUrl', opts.introspectUrl, '/introspect'),
+    errorPageUrl: routePath('errorPageUrl', opts.errorPageUrl, '/errors'),
+    issuer: issuer?.replace(/\/+$/, '') ?? null,
+    scopesSupported,
+    metadata: bool('metadata', opts.metadata, true),
+    grants,
+    throttle
   }
 }
 

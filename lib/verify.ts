@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { AccessInfo, Grants } from './grant.js'
 
 export type VerifyError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -89,5 +89,27 @@ export function createVerify (grants: Grants, opts: Challenge) {
       return
     }
     request.oauth = info
+  }
+}
+
+/**
+ * fastify.sentinel.requireScopes('read', 'write'): a preHandler that runs verify and then admits
+ * only a token that carries every named scope; otherwise 403 insufficient_scope with the scopes
+ * needed in the challenge (RFC 6750 section 3.1).
+ */
+export function createRequireScopes (verify: preHandlerAsyncHookHandler, realm: string) {
+  return function requireScopes (...scopes: string[]): preHandlerAsyncHookHandler {
+    if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) {
+      throw new TypeError('fastify-sentinel: requireScopes takes one or more scope tokens (RFC 6749 section 3.3)')
+    }
+    const needed = scopes.join(' ')
+    return async function requireScopesHandler (request, reply) {
+      await verify.call(this, request, reply)
+      if (reply.sent || request.oauth === null) return
+      const granted = request.oauth.scopes
+      if (!scopes.every((s) => granted.includes(s))) {
+        challenge(reply, realm, 'insufficient_scope', 'the access token lacks a required scope', needed)
+      }
+    }
   }
 }

@@ -22,11 +22,14 @@ export async function typeChecks (): Promise<unknown[]> {
     expectType<Equal<typeof request.oauth, AccessInfo | null>>()
     const oauth = request.oauth
     if (oauth === null) return null
-    expectType<Equal<typeof oauth.userId, string>>()
+    expectType<Equal<typeof oauth.userId, string | null>>()
     expectType<Equal<typeof oauth.scopes, string[]>>()
     expectType<Equal<typeof oauth.expiresAt, Date>>()
     return oauth.clientId
   })
+  app.get('/notes', { preHandler: app.sentinel.requireScopes('notes:read', 'notes:write') }, async () => 'ok')
+  // @ts-expect-error scopes are strings
+  app.sentinel.requireScopes(1)
 
   const store: Store = app.sentinel.store
   const user = await app.sentinel.admin.createUser('jonas', 'pass')

@@ -1,26 +1,23 @@
-import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OAuthErrorResponse, TokenRequest, TokenResponse } from '../../schemas/token.js'
-import { authenticateClient } from '../clients.js'
 import { OAuthError } from '../errors.js'
-import type { Grants } from '../grant.js'
-import { oauthErrorHandler } from './errors.js'
+import type { ThrottleKey } from '../throttle.js'
+import { authenticate, type ClientAuthContext } from './client-auth.js'
 
-export interface TokenRouteOptions {
+export interface TokenRouteOptions extends ClientAuthContext {
   url: string
-  grants: Grants
-  realm: string
-  errorUri: string | null
-  requireTls: boolean
+  /** The grant types this deployment accepts (option grants). */
+  enabledGrants: readonly string[]
 }
 
 const REQUIRED: Record<string, Array<keyof TokenRequest>> = {
   password: ['username', 'password'],
-  refresh_token: ['refresh_token']
+  refresh_token: ['refresh_token'],
+  client_credentials: []
 }
 
 /** RFC 6749 section 3.2: a parameter sent without a value is treated as omitted. */
-function dropEmpty (request: FastifyRequest): void {
+export function dropEmpty (request: FastifyRequest): void {
   const body = request.body
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return
   for (const [key, value] of Object.entries(body)) {
@@ -28,21 +25,8 @@ function dropEmpty (request: FastifyRequest): void {
   }
 }
 
-/**
- * Credentials and tokens must travel over TLS (RFC 6749 sections 1.6 and 3.2). request.protocol
- * is 'https' on a TLS socket, or behind a trusted proxy that says X-Forwarded-Proto: https.
- */
-export async function requireTls (request: FastifyRequest): Promise<void> {
-  if (request.protocol !== 'https') throw new OAuthError('invalid_request', 'TLS required: use https')
-}
-
-/** POST {prefix}{tokenUrl}: the token endpoint (RFC 6749 sections 3.2, 5). */
-export async function tokenRoutes (app: FastifyInstance, opts: TokenRouteOptions): Promise<void> {
-  // The host may have registered @fastify/formbody already; its parser is inherited then.
-  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
-  app.setErrorHandler(oauthErrorHandler(opts.errorUri))
-  if (opts.requireTls) app.addHook('onRequest', requireTls)
-
+/** POST {prefix}{tokenUrl}: the token endpoint (RFC 6749 sections 3.2, 5). Registered by oauthRoutes. */
+export function tokenRoute (app: FastifyInstance, opts: TokenRouteOptions): void {
   app.post<{ Body: TokenRequest }>(opts.url, {
     bodyLimit: 16_384,
     schema: {
@@ -55,21 +39,34 @@ export async function tokenRoutes (app: FastifyInstance, opts: TokenRouteOptions
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
     const body = request.body
     const required = REQUIRED[body.grant_type]
-    if (required === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${body.grant_type} is not supported`)
+    if (required === undefined || !opts.enabledGrants.includes(body.grant_type)) {
+      throw new OAuthError('unsupported_grant_type', `grant_type ${body.grant_type} is not supported`)
+    }
     const missing = required.filter((name) => body[name] === undefined)
     if (missing.length > 0) throw new OAuthError('invalid_request', `missing parameter: ${missing.join(', ')}`)
 
-    const client = await authenticateClient(opts.grants.store, {
-      authorization: request.headers.authorization,
-      clientId: body.client_id,
-      clientSecret: body.client_secret
-    }, opts.realm)
+    const client = await authenticate(request, body, opts)
     if (!client.allowedGrantTypes.includes(body.grant_type)) {
       throw new OAuthError('unauthorized_client', `this client may not use grant_type ${body.grant_type}`)
     }
 
     if (body.grant_type === 'password') {
-      return opts.grants.password(client, body.username as string, body.password as string, body.scope)
+      const user: ThrottleKey = { kind: 'user', value: body.username as string }
+      const keys: ThrottleKey[] = [user, { kind: 'address', value: request.ip }]
+      await opts.throttle?.check(keys)
+      try {
+        const tokens = await opts.grants.password(client, body.username as string, body.password as string, body.scope)
+        await opts.throttle?.reset(user)
+        return tokens
+      } catch (err) {
+        if (err instanceof OAuthError && err.error === 'invalid_grant') await opts.throttle?.fail(keys)
+        throw err
+      }
+    }
+    if (body.grant_type === 'client_credentials') {
+      // RFC 6749 section 4.4: confidential clients only.
+      if (client.clientType !== 'confidential') throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients only')
+      return opts.grants.clientCredentials(client, body.scope)
     }
     return opts.grants.refresh(client, body.refresh_token as string, body.scope)
   })
