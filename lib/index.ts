@@ -8,6 +8,7 @@ import { Admin } from './admin.js'
 import { Grants, type AccessInfo } from './grant.js'
 import { configFromEnv, resolveOptions, type ResolvedOptions, type SentinelOptions } from './options.js'
 import { Passwords } from './passwords.js'
+import { managementRoutes } from './routes/management.js'
 import { tokenRoutes } from './routes/token.js'
 import { MemoryStore } from './store/memory.js'
 import { MongoStore } from './store/mongo.js'
@@ -106,6 +107,20 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
   }
   if (options.managementUrl !== false && options.management === null) {
     fastify.log.warn('fastify-sentinel: the management page is off; set management.username and management.password (SENTINEL_MANAGEMENT_USERNAME / SENTINEL_MANAGEMENT_PASSWORD) to enable it')
+  } else if (options.managementUrl !== false && options.management !== null) {
+    if (options.management.credentials === null) {
+      fastify.log.warn(`fastify-sentinel: INSECURE: the management page and API at ${options.routePrefix}${options.managementUrl} are served WITHOUT AUTHENTICATION (management.insecureNoAuth); anyone who reaches this server can create users and clients. Local development only.`)
+    }
+    await fastify.register(managementRoutes, {
+      prefix: options.routePrefix,
+      url: options.managementUrl,
+      admin: fastify.sentinel.admin,
+      store,
+      credentials: options.management.credentials,
+      template: options.management.template,
+      realm: options.realm,
+      requireTls: options.requireTls
+    })
   }
 
   if (options.sweepInterval > 0) {
