@@ -265,3 +265,14 @@ test('a failing store answers 503 or 500 without details', async (t) => {
   assert.ok(page.statusCode === 503 || page.statusCode === 500)
   assert.doesNotMatch(page.body, /ECONNREFUSED|boom|at line/)
 })
+
+test('a body without a content type, or too large, is refused with a clear 4xx', async (t) => {
+  const app = await build(t, 'memory', { management: { ...MANAGER } })
+  const untyped = await app.inject({ method: 'POST', url: `${API}/users`, headers: MANAGER_AUTH, payload: Buffer.from('{"username":"a","password":"b"}') })
+  assert.equal(untyped.statusCode, 415)
+  assert.equal(untyped.json().error_description, 'send application/json')
+  const big = await app.inject({ method: 'POST', url: `${API}/users`, headers: { ...MANAGER_AUTH, 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'a', password: 'x'.repeat(1_100_000) }) })
+  assert.equal(big.statusCode, 413)
+  assert.equal(big.json().error_description, 'the request body is too large')
+  assert.equal((await app.inject({ url: `${API}/users`, headers: MANAGER_AUTH })).json().total, 0)
+})

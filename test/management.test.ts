@@ -375,3 +375,65 @@ test('an app template overrides the page and receives the same data', async (t) 
   const res = await app.inject({ method: 'POST', url: `${PAGE}/users`, headers: { ...MANAGER_AUTH, ...FORM }, payload: form({ _csrf: csrfOf(html), username: 'y', password: 'pw' }) })
   assert.equal(res.statusCode, 303)
 })
+
+describe('management page edge cases', () => {
+  test('missing form fields, empty searches and plural messages read well', async (t) => {
+    const app = await build(t, 'memory', { management: { ...MANAGER } })
+    const noPassword = await submit(app, '/users', { username: 'x' })
+    assert.equal(noPassword.statusCode, 400)
+    assert.match(noPassword.body, /password must not be empty/)
+    const noName = await submit(app, '/users', { password: 'pw' })
+    assert.equal(noName.statusCode, 400)
+    assert.match(noName.body, /username must be/)
+    const user = await app.sentinel.admin.createUser('nina', 'pw')
+    const noNewPassword = await submit(app, `/users/${user.id}/password`, {})
+    assert.equal(noNewPassword.statusCode, 400)
+    assert.equal(flashOf(await follow(app, await submit(app, `/users/${user.id}/revoke`, {}))), 'Revoked 0 sessions of &quot;nina&quot;.')
+    const unnamed = await submit(app, '/clients', { grant: 'password' })
+    assert.equal(unnamed.statusCode, 201)
+    const clientId = /id="created-client-id">([^<]+)</.exec(unnamed.body)?.[1] as string
+    assert.equal(flashOf(unnamed.body), `Client &quot;${clientId}&quot; created.`)
+
+    const empty = await page(app, '?users_q=&clients_q=')
+    assert.match(empty, /<td class="username">nina<\/td>/)
+    assert.match(empty, /<code>[^<]+<\/code><\/td>\s*<td>public/)
+  })
+
+  test('client lists page too, and the first page link carries no offset', async (t) => {
+    const app = await build(t, 'memory', { management: { ...MANAGER } })
+    for (let i = 0; i < 25; i++) await app.sentinel.admin.createClient({ clientId: `c${String(i).padStart(2, '0')}` })
+    const first = await page(app)
+    assert.match(first, new RegExp(`<a href="${PAGE}\\?clients_offset=20" rel="next">`))
+    const second = await page(app, '?clients_offset=20')
+    assert.match(second, new RegExp(`<a href="${PAGE}" rel="prev">`))
+    assert.equal((second.match(/<tr class="client">/g) ?? []).length, 5)
+  })
+
+  test('the page can sit at the root of the prefix', async (t) => {
+    const app = await build(t, 'memory', { management: { ...MANAGER }, routePrefix: '/admin', managementUrl: '/' })
+    const res = await app.inject({ url: '/admin/', headers: MANAGER_AUTH })
+    assert.equal(res.statusCode, 200)
+    assert.match(res.body, /action="\/admin\/users"/)
+  })
+
+  test('store failures during a form post answer an error page without details', async (t) => {
+    const app = await build(t, 'memory', { management: { ...MANAGER } })
+    const user = await app.sentinel.admin.createUser('olga', 'pw')
+    const token = csrfOf(await page(app))
+    const store = app.sentinel.store
+    store.createUser = async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoNetworkError' }) }
+    store.setUserPassword = async () => { throw new Error('secret internals') }
+    store.createClient = async () => { throw new Error('secret internals') }
+    const down = await submit(app, '/users', { username: 'p', password: 'pw' }, token)
+    assert.equal(down.statusCode, 503)
+    assert.match(down.body, /database is unavailable/)
+    for (const [path, fields] of [[`/users/${user.id}/password`, { password: 'pw2' }], ['/clients', { grant: 'password' }]] as Array<[string, Record<string, string>]>) {
+      const res = await submit(app, path, fields, token)
+      assert.equal(res.statusCode, 500)
+      assert.doesNotMatch(res.body, /secret internals/)
+    }
+    const xml = await app.inject({ method: 'POST', url: `${PAGE}/users`, headers: { ...MANAGER_AUTH, 'content-type': 'text/xml' }, payload: '<x/>' })
+    assert.equal(xml.statusCode, 415)
+    assert.match(xml.body, /malformed/)
+  })
+})

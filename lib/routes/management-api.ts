@@ -41,11 +41,11 @@ function describeValidation (err: FastifyError): string {
   const first = err.validation?.[0]
   /* c8 ignore next */
   if (first === undefined) return 'the request is malformed'
-  const where = err.validationContext ?? 'body'
+  const where = String(err.validationContext)
   const missing = (first.params as { missingProperty?: string }).missingProperty
   if (missing !== undefined) return `${where}: missing field ${missing}`
   const name = first.instancePath.replace(/^\//, '').replace(/\//g, '.')
-  return name === '' ? `${where} ${first.message ?? 'is invalid'}` : `${where}.${name} ${first.message ?? 'is invalid'}`
+  return `${where}${name === '' ? '' : '.' + name} ${String(first.message)}`
 }
 
 function apiErrorHandler (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
@@ -70,7 +70,7 @@ function apiErrorHandler (err: FastifyError | Error, request: FastifyRequest, re
     body = { error: 'unauthorized', error_description: 'management credentials are required (HTTP Basic)' }
   } else if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     status = e.statusCode
-    body = { error: 'invalid_request', error_description: e.statusCode === 415 ? 'send application/json' : 'the request is malformed' }
+    body = { error: 'invalid_request', error_description: e.statusCode === 413 ? 'the request body is too large' : 'the request is malformed' }
   } else if (isBackendError(err)) {
     request.log.error({ err }, 'fastify-sentinel: backend unavailable')
     status = 503

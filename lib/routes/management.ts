@@ -282,7 +282,7 @@ export async function managementRoutes (app: FastifyInstance, opts: ManagementOp
 
     child.post<{ Params: PageParams, Body: CsrfForm }>(`${base}/users/:id/delete`, { schema: { params: PageParams, body: CsrfForm } }, async (request, reply) => {
       const name = await userName(request.params.id)
-      if (!await admin.deleteUser(request.params.id)) throw new PageError(404, 'No such user: it may have been deleted already.')
+      await admin.deleteUser(request.params.id)
       return done(reply, `User "${name}" deleted; their tokens were revoked.`)
     })
 
