@@ -156,10 +156,10 @@ for (const backend of ['memory', 'real'] as const) {
     test('clients are created (a secret shown once), read, listed, and deleted with their tokens', async (t) => {
       const { app, call } = await setup(t, backend)
       await call({ method: 'POST', url: `${API}/users`, payload: { username: 'hana', password: 'pw' } })
-      const pub = await call({ method: 'POST', url: `${API}/clients`, payload: { name: 'mobile', client_id: 'mobile-app' } })
+      const pub = await call({ method: 'POST', url: `${API}/clients`, payload: { name: 'mobile', client_id: 'app-mobile' } })
       assert.equal(pub.statusCode, 201)
       assert.deepEqual({ ...(pub.json() as object), created_at: undefined }, {
-        client_id: 'mobile-app', name: 'mobile', client_type: 'public', allowed_grant_types: ['password', 'refresh_token'], scopes: [], created_at: undefined
+        client_id: 'app-mobile', name: 'mobile', client_type: 'public', allowed_grant_types: ['password', 'refresh_token'], scopes: [], created_at: undefined
       })
       const conf = await call({ method: 'POST', url: `${API}/clients`, payload: { name: 'backend', client_type: 'confidential', allowed_grant_types: ['password'], scopes: ['read'] } })
       assert.equal(conf.statusCode, 201)
@@ -176,7 +176,8 @@ for (const backend of ['memory', 'real'] as const) {
       assert.equal(token.statusCode, 200)
 
       const byName = (await call({ url: `${API}/clients?search=mob` })).json()
-      assert.deepEqual(byName.items.map((c: { client_id: string }) => c.client_id), ['mobile-app'])
+      assert.deepEqual(byName.items.map((c: { client_id: string }) => c.client_id), ['app-mobile'])
+      assert.equal((await call({ url: `${API}/clients?search=app-` })).json().total, 1)
       assert.equal((await call({ url: `${API}/clients?limit=1` })).json().total, 2)
 
       assert.equal((await call({ method: 'DELETE', url: `${API}/clients/${confId}` })).statusCode, 204)

@@ -437,3 +437,25 @@ describe('management page edge cases', () => {
     assert.match(xml.body, /malformed/)
   })
 })
+
+test('a session runs from its first token to its last live one, whatever order the store returns', async (t) => {
+  const app = await build(t, 'memory', { management: { ...MANAGER } })
+  const hour = 3600_000
+  const now = Date.now()
+  const token = (hash: string, kind: 'access' | 'refresh', family: string, created: number, expires: number, consumed = false, scope = 'a b') => ({
+    hash, kind, familyId: family, clientId: 'c', userId: 'u1', scope, createdAt: new Date(created), expiresAt: new Date(expires), consumedAt: consumed ? new Date(created + 1) : null
+  })
+  await app.sentinel.store.insertTokens([
+    // Newest first on purpose: a rotated family whose latest tokens come back before its first.
+    token('h4', 'refresh', 'f1', now - hour, now + 24 * hour),
+    token('h3', 'access', 'f1', now - hour, now + hour, false, 'a'),
+    token('h2', 'refresh', 'f1', now - 2 * hour, now + 23 * hour, true),
+    token('h1', 'access', 'f1', now - 2 * hour, now - hour, false, 'a'),
+    // Only dead tokens: an ended session.
+    token('h6', 'refresh', 'f2', now - 3 * hour, now + hour, true),
+    token('h5', 'access', 'f2', now - 3 * hour, now - 2 * hour)
+  ])
+  const sessions = await app.sentinel.admin.listSessions('u1', new Date(now))
+  assert.deepEqual(sessions, [{ familyId: 'f1', clientId: 'c', scope: 'a b', createdAt: new Date(now - 2 * hour), expiresAt: new Date(now + 24 * hour) }])
+  assert.equal(await app.sentinel.store.countLiveSessions('u1', new Date(now)), 1)
+})
