@@ -2,6 +2,7 @@
  * flask-sentinel's demo, on fastify-sentinel: a provider with the protected GET /endpoint.
  * Configured like a flask-sentinel deployment, through its environment variable names.
  */
+import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import sentinel, { configFromEnv } from '../lib/index.js'
 
@@ -15,6 +16,8 @@ export interface Example {
   app: FastifyInstance
   /** The demo user and client, created on the embedded default only. */
   demo: { username: string, password: string, clientId: string } | null
+  /** The management page: its path, and the credentials when the example generated them. */
+  management: { path: string, generated: { username: string, password: string } | null } | null
 }
 
 export async function createExample (opts: ExampleOptions = {}): Promise<Example> {
@@ -24,6 +27,13 @@ export async function createExample (opts: ExampleOptions = {}): Promise<Example
     ? Fastify({ logger: opts.logger ?? false, https: opts.https })
     : Fastify({ logger: opts.logger ?? false })) as unknown as FastifyInstance
   const config = configFromEnv(env)
+  let generated: { username: string, password: string } | null = null
+  if (config.management === undefined && config.mongo === undefined) {
+    // The embedded default, for trying things out: turn the page on with a password nobody
+    // could guess, printed at start. With a database, only configured credentials turn it on.
+    generated = { username: 'admin', password: randomBytes(18).toString('base64url') }
+    config.management = generated
+  }
   await app.register(sentinel, config)
 
   app.get('/endpoint', { preHandler: app.sentinel.verify }, async () =>
@@ -40,7 +50,11 @@ export async function createExample (opts: ExampleOptions = {}): Promise<Example
     const { client } = await app.sentinel.admin.createClient({ name: 'demo client' })
     demo = { username, password, clientId: client.clientId }
   }
-  return { app, demo }
+  const { routePrefix, managementUrl } = app.sentinel.options
+  const management = managementUrl === false || app.sentinel.options.management === null
+    ? null
+    : { path: `${routePrefix}${managementUrl}`, generated }
+  return { app, demo, management }
 }
 
 /** The three commands of flask-sentinel's README, filled in for this server. */

@@ -15,7 +15,7 @@ const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
   algorithm: 'sha256',
   extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }]
 })
-const { app, demo } = await createExample({ https: { key: pems.private, cert: pems.cert }, logger: { level: 'warn' } })
+const { app, demo, management } = await createExample({ https: { key: pems.private, cert: pems.cert }, logger: { level: 'warn' } })
 await app.listen({ port, host })
 const address = app.server.address()
 const actualPort = typeof address === 'object' && address !== null ? address.port : port
@@ -35,6 +35,12 @@ if (demo !== null) {
     '3. Refresh, with the refresh_token from 1 in place of REFRESH_TOKEN:',
     `   ${refresh}`
   )
+}
+if (management !== null) {
+  lines.push('', `Management page: ${base}${management.path}`)
+  if (management.generated !== null) {
+    lines.push(`   user "${management.generated.username}", generated password "${management.generated.password}" (set SENTINEL_MANAGEMENT_USERNAME and SENTINEL_MANAGEMENT_PASSWORD to choose your own)`)
+  }
 }
 console.log(lines.join('\n'))
 

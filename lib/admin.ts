@@ -20,6 +20,15 @@ export interface CreateClientInput {
   clientId?: string
 }
 
+/** A live session: one token family, as the management page and API show it (never a token). */
+export interface SessionInfo {
+  familyId: string
+  clientId: string
+  scope: string
+  createdAt: Date
+  expiresAt: Date
+}
+
 export interface CreatedClient {
   client: ClientRecord
   /** Confidential clients only: the secret, which is never shown again. */
@@ -67,6 +76,34 @@ export class Admin {
   /** Revokes every session (token family) of a user; returns how many. */
   revokeUserSessions (userId: string): Promise<number> {
     return this.grants.revokeAllOf('userId', userId)
+  }
+
+  /**
+   * The user's live sessions: one per token family that still has an unexpired, unconsumed
+   * token (the same rule as Store.countLiveSessions), newest first.
+   */
+  async listSessions (userId: string, now = new Date()): Promise<SessionInfo[]> {
+    const families = new Map<string, SessionInfo & { live: boolean }>()
+    for (const t of await this.store.findTokensBy('userId', userId)) {
+      const live = t.expiresAt > now && t.consumedAt === null
+      let s = families.get(t.familyId)
+      if (s === undefined) {
+        s = { familyId: t.familyId, clientId: t.clientId, scope: t.scope, createdAt: t.createdAt, expiresAt: t.expiresAt, live: false }
+        families.set(t.familyId, s)
+      }
+      if (t.createdAt < s.createdAt) s.createdAt = t.createdAt
+      if (live) {
+        // The session lasts as long as its longest-lived token; a refresh token carries the
+        // family's full scope, an access token possibly a narrowed one.
+        if (!s.live || t.expiresAt > s.expiresAt) s.expiresAt = t.expiresAt
+        if (t.kind === 'refresh') s.scope = t.scope
+        s.live = true
+      }
+    }
+    return [...families.values()]
+      .filter((s) => s.live)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .map(({ live: _live, ...s }) => s)
   }
 
   async createClient (input: CreateClientInput = {}): Promise<CreatedClient> {

@@ -12,6 +12,7 @@ import { errorPage } from './routes/error-page.js'
 import { metadataRoute } from './routes/metadata.js'
 import { oauthRoutes } from './routes/oauth.js'
 import { Throttle } from './throttle.js'
+import { managementRoutes } from './routes/management.js'
 import { MemoryStore } from './store/memory.js'
 import { MongoStore } from './store/mongo.js'
 import type { Store } from './store/types.js'
@@ -127,6 +128,20 @@ const fastifySentinel: FastifyPluginAsync<SentinelOptions> = async function fast
   if (options.metadata) await fastify.register(metadataRoute, { options })
   if (options.managementUrl !== false && options.management === null) {
     fastify.log.warn('fastify-sentinel: the management page is off; set management.username and management.password (SENTINEL_MANAGEMENT_USERNAME / SENTINEL_MANAGEMENT_PASSWORD) to enable it')
+  } else if (options.managementUrl !== false && options.management !== null) {
+    if (options.management.credentials === null) {
+      fastify.log.warn(`fastify-sentinel: INSECURE: the management page and API at ${options.routePrefix}${options.managementUrl} are served WITHOUT AUTHENTICATION (management.insecureNoAuth); anyone who reaches this server can create users and clients. Local development only.`)
+    }
+    await fastify.register(managementRoutes, {
+      prefix: options.routePrefix,
+      url: options.managementUrl,
+      admin: fastify.sentinel.admin,
+      store,
+      credentials: options.management.credentials,
+      template: options.management.template,
+      realm: options.realm,
+      requireTls: options.requireTls
+    })
   }
 
   if (options.sweepInterval > 0) {
@@ -148,4 +163,4 @@ export { OAuthError, DuplicateKeyError, OptionsError } from './errors.js'
 export type { SentinelOptions, ResolvedOptions } from './options.js'
 export type { Store, UserRecord, ClientRecord, TokenRecord } from './store/types.js'
 export type { AccessInfo, Introspection, TokenResponse } from './grant.js'
-export type { CreateClientInput, CreatedClient } from './admin.js'
+export type { CreateClientInput, CreatedClient, SessionInfo } from './admin.js'

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { MongoClient } from 'mongodb'
 import { OptionsError } from './errors.js'
 import type { Store } from './store/types.js'
@@ -9,8 +11,12 @@ export interface SentinelOptions {
   tokenUrl?: string | false
   /** Management page path under the prefix; false disables it. Default '/management'. */
   managementUrl?: string | false
-  /** Basic auth credentials of the management routes; without them the routes stay off. */
-  management?: { username?: string, password?: string }
+  /**
+   * The management page and API. Basic auth credentials: without them the routes stay off.
+   * `template`: your own eta file for the page (receives the data documented in the README).
+   * `insecureNoAuth`: serve the routes with no authentication, for local development only.
+   */
+  management?: { username?: string, password?: string, template?: string, insecureNoAuth?: boolean }
   /**
    * MongoDB. Reuses fastify.mongo when the host registered @fastify/mongodb; otherwise connects
    * to `url`. Without either, the embedded memory store is used.
@@ -72,7 +78,8 @@ export interface ResolvedOptions {
   routePrefix: string
   tokenUrl: string | false
   managementUrl: string | false
-  management: { username: string, password: string } | null
+  /** null: the management routes are off. credentials null: insecureNoAuth. */
+  management: { credentials: { username: string, password: string } | null, template: string | null } | null
   mongo: { url?: string, database: string, client?: MongoClient } | null
   /** null: no mirror. url null: only a host-registered fastify.redis is used. */
   redis: { url: string | null, keyPrefix: string, legacyMirror: boolean } | null
@@ -148,6 +155,13 @@ export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
   const username = text('management.username', management?.username)
   const password = text('management.password', management?.password)
   if ((username === undefined) !== (password === undefined)) fail('options management.username and management.password must be given together')
+  const insecureNoAuth = bool('management.insecureNoAuth', management?.insecureNoAuth, false)
+  if (insecureNoAuth && username !== undefined) fail('option management.insecureNoAuth cannot be combined with management.username and management.password')
+  let template = text('management.template', management?.template) ?? null
+  if (template !== null) {
+    template = resolve(template)
+    if (!template.endsWith('.eta') || !existsSync(template)) fail(`option management.template must name an existing .eta file, got ${JSON.stringify(management?.template)}`)
+  }
 
   const mongo = object('mongo', opts.mongo)
   const mongoUrl = text('mongo.url', mongo?.url)
@@ -204,7 +218,9 @@ export function resolveOptions (opts: SentinelOptions = {}): ResolvedOptions {
     routePrefix: routePrefix === '/' ? '' : routePrefix,
     tokenUrl: routePath('tokenUrl', opts.tokenUrl, '/token'),
     managementUrl: routePath('managementUrl', opts.managementUrl, '/management'),
-    management: username !== undefined && password !== undefined ? { username, password } : null,
+    management: username !== undefined && password !== undefined
+      ? { credentials: { username, password }, template }
+      : insecureNoAuth ? { credentials: null, template } : null,
     mongo: mongo === undefined
       ? null
       : {

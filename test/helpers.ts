@@ -87,3 +87,19 @@ export async function seed (app: FastifyInstance, opts: { username?: string, pas
 export function bearer (token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` }
 }
+
+/** Management credentials used by the management tests. */
+export const MANAGER = { username: 'admin', password: 'correct horse battery staple' }
+
+export function basic (username: string, password: string): Record<string, string> {
+  return { authorization: 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64') }
+}
+
+export const MANAGER_AUTH = basic(MANAGER.username, MANAGER.password)
+
+/** The CSRF token of a rendered management page. */
+export function csrfOf (html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html)
+  if (match === null) throw new Error('no CSRF token in the page')
+  return match[1] as string
+}

@@ -88,7 +88,7 @@ describe('configFromEnv', () => {
     })
     const resolved = resolveOptions(opts)
     assert.equal(resolved.accessTokenTtl, 600)
-    assert.deepEqual(resolved.management, { username: 'admin', password: 'secret' })
+    assert.deepEqual(resolved.management, { credentials: { username: 'admin', password: 'secret' }, template: null })
   })
 
   test('an empty environment keeps every default (the embedded store, no Redis)', () => {

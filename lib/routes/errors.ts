@@ -22,7 +22,7 @@ function describeValidation (err: FastifyError): string {
 
 // Errors of drivers and servers (MongoDB, Redis, connection resets): the store is down, not the
 // client wrong.
-function isBackendError (err: Error): boolean {
+export function isBackendError (err: Error): boolean {
   return /^Mongo|^Redis|^ReplyError|^MaxRetries/.test(err.name) || /ECONNREFUSED|ECONNRESET|Connection is closed|Stream isn't writeable/.test(err.message)
 }
 

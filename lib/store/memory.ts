@@ -49,6 +49,7 @@ export class MemoryStore implements Store {
   }
 
   async listUsers (page: Page, search?: string): Promise<{ items: UserRecord[], total: number }> {
+    // A prefix search, as MongoStore's anchored regex.
     const all = [...this.users.values()].filter((u) => search === undefined || u.username.startsWith(search))
     all.sort((a, b) => a.username < b.username ? -1 : 1)
     return { items: all.slice(page.offset, page.offset + page.limit).map((u) => ({ ...u })), total: all.length }
@@ -71,7 +72,7 @@ export class MemoryStore implements Store {
   }
 
   async listClients (page: Page, search?: string): Promise<{ items: ClientRecord[], total: number }> {
-    const all = [...this.clients.values()].filter((c) => search === undefined || c.clientId.startsWith(search))
+    const all = [...this.clients.values()].filter((c) => search === undefined || c.clientId.startsWith(search) || (c.name ?? '').startsWith(search))
     all.sort((a, b) => a.clientId < b.clientId ? -1 : 1)
     return { items: all.slice(page.offset, page.offset + page.limit).map((c) => structuredClone(c)), total: all.length }
   }

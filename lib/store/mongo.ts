@@ -198,7 +198,8 @@ export class MongoStore implements Store {
   }
 
   async listClients (page: Page, search?: string): Promise<{ items: ClientRecord[], total: number }> {
-    const filter: Filter<ClientDoc> = search === undefined ? {} : { client_id: { $regex: '^' + escapeRegex(search) } }
+    const prefix = { $regex: '^' + escapeRegex(search ?? '') }
+    const filter: Filter<ClientDoc> = search === undefined ? {} : { $or: [{ client_id: prefix }, { name: prefix }] }
     const [docs, total] = await Promise.all([
       this.clients.find(filter).sort({ client_id: 1 }).skip(page.offset).limit(page.limit).toArray(),
       this.clients.countDocuments(filter)
