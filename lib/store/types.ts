@@ -39,19 +39,9 @@ export interface TokenRecord {
   createdAt: Date
 }
 
-export interface NewUser {
-  username: string
-  hashpw: string
-}
+export type NewUser = Pick<UserRecord, 'username' | 'hashpw'>
 
-export interface NewClient {
-  clientId: string
-  clientType: ClientType
-  secretHash?: string
-  name?: string
-  allowedGrantTypes: string[]
-  scopes: string[]
-}
+export type NewClient = Omit<ClientRecord, 'id' | 'createdAt'>
 
 export interface Page {
   offset: number
