@@ -50,10 +50,14 @@ test('on the embedded default without credentials the example generates a random
   assert.deepEqual(one.app.sentinel.options.management?.credentials, generated)
 })
 
-test('with a database and no credentials the example leaves the page off', async (t) => {
+test('with a database and no credentials the example leaves the page off and creates nothing', async (t) => {
   const database = uniqueName('example')
-  const { app, management } = await createExample({ env: { SENTINEL_MONGO_URI: mongoUrl(), SENTINEL_MONGO_DBNAME: database } })
+  const { app, management, demo } = await createExample({ env: { SENTINEL_MONGO_URI: mongoUrl(), SENTINEL_MONGO_DBNAME: database } })
   t.after(async () => { await app.close(); await dropDatabase(database) })
   assert.equal(management, null)
+  assert.equal(demo, null)
+  assert.equal(app.sentinel.backends.store, 'mongodb')
+  assert.equal((await app.sentinel.store.listUsers({ offset: 0, limit: 10 })).total, 0)
+  assert.equal((await app.sentinel.store.listClients({ offset: 0, limit: 10 })).total, 0)
   assert.equal((await app.inject({ url: '/oauth/management' })).statusCode, 404)
 })
