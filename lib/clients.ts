@@ -30,7 +30,7 @@ function formDecode (value: string): string {
 }
 
 /** RFC 6749 section 2.3.1: id and secret are form-urlencoded, then joined by ":" and base64ed. */
-function parseBasic (header: string): { id: string, secret: string } | null {
+export function parseBasic (header: string): { id: string, secret: string } | null {
   const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header)
   if (match === null) return null
   const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8')

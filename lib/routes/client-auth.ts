@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { authenticateClient } from '../clients.js'
+import { authenticateClient, parseBasic } from '../clients.js'
 import { OAuthError } from '../errors.js'
 import type { Grants } from '../grant.js'
 import type { ClientRecord } from '../store/types.js'
@@ -19,7 +19,8 @@ interface ClientParams { client_id?: string, client_secret?: string }
  */
 export async function authenticate (request: FastifyRequest, body: ClientParams, ctx: ClientAuthContext): Promise<ClientRecord> {
   const keys: ThrottleKey[] = [{ kind: 'address', value: request.ip }]
-  const claimed = body.client_id ?? basicId(request.headers.authorization)
+  const header = request.headers.authorization
+  const claimed = body.client_id ?? (header === undefined ? undefined : parseBasic(header)?.id)
   if (claimed !== undefined) keys.push({ kind: 'client', value: claimed })
   await ctx.throttle?.check(keys)
   try {
@@ -34,13 +35,4 @@ export async function authenticate (request: FastifyRequest, body: ClientParams,
     if (err instanceof OAuthError && err.error === 'invalid_client') await ctx.throttle?.fail(keys)
     throw err
   }
-}
-
-// Only to name the throttle key; authenticateClient parses and checks the header properly.
-function basicId (header: string | undefined): string | undefined {
-  const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header ?? '')
-  if (match === null) return undefined
-  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  return colon < 1 ? undefined : decoded.slice(0, colon)
 }
