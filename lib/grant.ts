@@ -134,7 +134,7 @@ export class Grants {
     const nowSec = Math.floor(Date.now() / 1000)
     const createdAt = new Date(nowSec * 1000)
     const accessToken = generateToken()
-    const refreshToken = generateToken()
+    const refresh = refreshScopes === null ? null : { token: generateToken(), scopes: refreshScopes }
     const access: TokenRecord = {
       hash: hashToken(accessToken),
       kind: 'access',
@@ -147,12 +147,12 @@ export class Grants {
       createdAt
     }
     const records = [access]
-    if (refreshScopes !== null) {
+    if (refresh !== null) {
       records.push({
         ...access,
-        hash: hashToken(refreshToken),
+        hash: hashToken(refresh.token),
         kind: 'refresh',
-        scope: formatScope(refreshScopes),
+        scope: formatScope(refresh.scopes),
         expiresAt: new Date((nowSec + this.settings.refreshTokenTtl) * 1000)
       })
     }
@@ -168,7 +168,7 @@ export class Grants {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.settings.accessTokenTtl,
-      ...(refreshScopes !== null && { refresh_token: refreshToken }),
+      ...(refresh !== null && { refresh_token: refresh.token }),
       scope: access.scope
     }
   }

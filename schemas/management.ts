@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 /*
  * The management API (JSON) and the page's forms. Field names are snake_case, as in the OAuth
@@ -7,6 +7,14 @@ import { Type, type Static } from '@sinclair/typebox'
  */
 
 const text = (maxLength: number) => Type.String({ maxLength })
+
+/** One page of a list, with where it starts and how many there are in all. */
+const Paged = <T extends TSchema>(item: T) => Type.Object({
+  items: Type.Array(item),
+  total: Type.Integer(),
+  offset: Type.Integer(),
+  limit: Type.Integer()
+})
 
 export const ManagementError = Type.Object({
   error: Type.String(),
@@ -30,12 +38,7 @@ export const User = Type.Object({
 })
 export type User = Static<typeof User>
 
-export const UserList = Type.Object({
-  items: Type.Array(User),
-  total: Type.Integer(),
-  offset: Type.Integer(),
-  limit: Type.Integer()
-})
+export const UserList = Paged(User)
 export type UserList = Static<typeof UserList>
 
 export const NewUser = Type.Object({
@@ -84,12 +87,7 @@ export const CreatedClient = Type.Object({
 })
 export type CreatedClient = Static<typeof CreatedClient>
 
-export const ClientList = Type.Object({
-  items: Type.Array(Client),
-  total: Type.Integer(),
-  offset: Type.Integer(),
-  limit: Type.Integer()
-})
+export const ClientList = Paged(Client)
 export type ClientList = Static<typeof ClientList>
 
 export const NewClient = Type.Object({

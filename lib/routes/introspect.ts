@@ -5,7 +5,6 @@ import { OAuthErrorResponse } from '../../schemas/token.js'
 import { OAuthError } from '../errors.js'
 import { authenticate, type ClientAuthContext } from './client-auth.js'
 import { checkHint } from './revoke.js'
-import { dropEmpty } from './token.js'
 
 /**
  * POST {prefix}{introspectUrl}: token introspection (RFC 7662). Section 2.1 requires the caller
@@ -15,14 +14,11 @@ import { dropEmpty } from './token.js'
  */
 export function introspectRoute (app: FastifyInstance, opts: ClientAuthContext & { url: string }): void {
   app.post<{ Body: TokenActionRequest }>(opts.url, {
-    bodyLimit: 16_384,
     schema: {
       body: TokenActionRequest,
       response: { 200: IntrospectionResponse, '4xx': OAuthErrorResponse, '5xx': OAuthErrorResponse }
-    },
-    preValidation: async (request) => { dropEmpty(request) }
-  }, async (request, reply) => {
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    }
+  }, async (request) => {
     const client = await authenticate(request, request.body, opts)
     if (client.clientType !== 'confidential') {
       throw new OAuthError('invalid_client', 'introspection is for confidential clients only')

@@ -159,6 +159,20 @@ export async function managementRoutes (app: FastifyInstance, opts: ManagementOp
       return full(pageUrl) + (s === '' ? '' : `?${s}`)
     }
 
+    /** Where a list's page starts, its search, and the links to the pages before and after. */
+    function pager (q: ListQuery, list: 'users' | 'clients', total: number) {
+      const offset = q[`${list}_offset`] ?? 0
+      const at = (o: number) => listUrl(q, { [`${list}_offset`]: o })
+      return {
+        total,
+        offset,
+        limit: PAGE_SIZE,
+        search: q[`${list}_q`] ?? '',
+        prev: offset > 0 ? at(Math.max(0, offset - PAGE_SIZE)) : null,
+        next: offset + PAGE_SIZE < total ? at(offset + PAGE_SIZE) : null
+      }
+    }
+
     async function render (request: FastifyRequest, reply: FastifyReply, view: View): Promise<FastifyReply> {
       const q = view.query ?? {}
       const usersOffset = q.users_offset ?? 0
@@ -200,24 +214,14 @@ export async function managementRoutes (app: FastifyInstance, opts: ManagementOp
               }
             }
           }),
-          total: users.total,
-          offset: usersOffset,
-          limit: PAGE_SIZE,
-          search: q.users_q ?? '',
-          prev: usersOffset > 0 ? listUrl(q, { users_offset: Math.max(0, usersOffset - PAGE_SIZE) }) : null,
-          next: usersOffset + PAGE_SIZE < users.total ? listUrl(q, { users_offset: usersOffset + PAGE_SIZE }) : null
+          ...pager(q, 'users', users.total)
         },
         clients: {
           items: clients.items.map((c) => ({
             ...clientJson(c),
             urls: { delete: full(`${base}/clients/${encodeURIComponent(c.clientId)}/delete`) }
           })),
-          total: clients.total,
-          offset: clientsOffset,
-          limit: PAGE_SIZE,
-          search: q.clients_q ?? '',
-          prev: clientsOffset > 0 ? listUrl(q, { clients_offset: Math.max(0, clientsOffset - PAGE_SIZE) }) : null,
-          next: clientsOffset + PAGE_SIZE < clients.total ? listUrl(q, { clients_offset: clientsOffset + PAGE_SIZE }) : null
+          ...pager(q, 'clients', clients.total)
         }
       }
       return reply.code(view.status ?? 200).type('text/html; charset=utf-8').view(file, data)

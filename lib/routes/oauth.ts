@@ -25,6 +25,15 @@ export async function requireTls (request: FastifyRequest): Promise<void> {
   if (request.protocol !== 'https') throw new OAuthError('invalid_request', 'TLS required: use https')
 }
 
+/** RFC 6749 section 3.2: a parameter sent without a value is treated as omitted. */
+async function dropEmpty (request: FastifyRequest): Promise<void> {
+  const body = request.body
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return
+  for (const [key, value] of Object.entries(body)) {
+    if (value === '') delete (body as Record<string, unknown>)[key]
+  }
+}
+
 // RFC 6749 section 2.3.1: client credentials MUST NOT be in the request URI; section 3.2 and
 // RFC 7009 / 7662 send the rest in the body too. A URI ends up in logs, proxies and histories.
 const URI_FORBIDDEN = ['client_id', 'client_secret', 'username', 'password', 'refresh_token', 'access_token', 'token', 'code']
@@ -46,7 +55,13 @@ export async function oauthRoutes (app: FastifyInstance, opts: OAuthRoutesOption
   app.setErrorHandler(oauthErrorHandler(opts.errorUri))
   app.addHook('onRoute', (route) => {
     route.logSerializers = { ...route.logSerializers, req: redactRequest }
+    route.bodyLimit ??= 16_384
   })
+  // Tokens and introspection results are credentials: no cache may keep them (RFC 6749 section 5.1).
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+  })
+  app.addHook('preValidation', dropEmpty)
   if (opts.requireTls) app.addHook('onRequest', requireTls)
   app.addHook('onRequest', refuseQueryCredentials)
 

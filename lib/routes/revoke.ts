@@ -3,7 +3,6 @@ import { TokenActionRequest } from '../../schemas/revoke.js'
 import { OAuthErrorResponse } from '../../schemas/token.js'
 import { OAuthError } from '../errors.js'
 import { authenticate, type ClientAuthContext } from './client-auth.js'
-import { dropEmpty } from './token.js'
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token']
 
@@ -20,14 +19,11 @@ export function checkHint (hint: string | undefined): void {
  */
 export function revokeRoute (app: FastifyInstance, opts: ClientAuthContext & { url: string }): void {
   app.post<{ Body: TokenActionRequest }>(opts.url, {
-    bodyLimit: 16_384,
     schema: {
       body: TokenActionRequest,
       response: { '4xx': OAuthErrorResponse, '5xx': OAuthErrorResponse }
-    },
-    preValidation: async (request) => { dropEmpty(request) }
+    }
   }, async (request, reply) => {
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
     const client = await authenticate(request, request.body, opts)
     checkHint(request.body.token_type_hint)
     await opts.grants.revoke(client, request.body.token)

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { OAuthErrorResponse, TokenRequest, TokenResponse } from '../../schemas/token.js'
 import { OAuthError } from '../errors.js'
 import type { ThrottleKey } from '../throttle.js'
@@ -16,27 +16,14 @@ const REQUIRED: Record<string, Array<keyof TokenRequest>> = {
   client_credentials: []
 }
 
-/** RFC 6749 section 3.2: a parameter sent without a value is treated as omitted. */
-export function dropEmpty (request: FastifyRequest): void {
-  const body = request.body
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return
-  for (const [key, value] of Object.entries(body)) {
-    if (value === '') delete (body as Record<string, unknown>)[key]
-  }
-}
-
 /** POST {prefix}{tokenUrl}: the token endpoint (RFC 6749 sections 3.2, 5). Registered by oauthRoutes. */
 export function tokenRoute (app: FastifyInstance, opts: TokenRouteOptions): void {
   app.post<{ Body: TokenRequest }>(opts.url, {
-    bodyLimit: 16_384,
     schema: {
       body: TokenRequest,
       response: { 200: TokenResponse, '4xx': OAuthErrorResponse, '5xx': OAuthErrorResponse }
-    },
-    preValidation: async (request) => { dropEmpty(request) }
-  }, async (request, reply) => {
-    // Tokens are credentials: no cache may keep them (RFC 6749 section 5.1).
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    }
+  }, async (request) => {
     const body = request.body
     const required = REQUIRED[body.grant_type]
     if (required === undefined || !opts.enabledGrants.includes(body.grant_type)) {
